@@ -1,0 +1,124 @@
+//! The generation view: what progenitor is given instead of the truthful spec, and why.
+//!
+//! `openapi/vbo-v4.yaml` describes the wire as the server behaves. progenitor 0.15 cannot
+//! generate some of it, so `build.rs` hands it a view derived here, in code, and the
+//! hand-written layer restores what the view leaves out. Docs, the simulator and the contract
+//! checks read the spec itself, never this view. The rules, all of them:
+//!
+//! 1. **Multiplexed responses.** A response whose media types include a binary
+//!    `application/octet-stream` beside others keeps only the binary one, so the generated
+//!    method returns the raw body as a `ByteStream`. The Action endpoint's 200 is such a
+//!    response: a PST/ZIP/MSG file, JSON restore statistics, or no body at all, depending on
+//!    the action. Given all three, progenitor would pick JSON and try to JSON-parse a PST.
+//!    `vbo365::ActionOutcome` classifies the real response by `Content-Type` and magic bytes.
+//! 2. **Cross-field constraints.** An `anyOf`/`oneOf` beside `properties` whose branches
+//!    declare no `type` and no `$ref` only constrains the parent's own properties ("when
+//!    `enablePstSizeLimit` is true, `pstSizeLimitBytes` is required"). typify would turn it
+//!    into a type of its own; it is dropped, and `vbo365::validate` enforces it before a
+//!    request is sent.
+//! 3. **Secrets** are settings rather than rewrites (see `codegen::settings`): every
+//!    `format: password` string and the `ApplicationCertificate` schema are generated as
+//!    `vbo365::SecretString`, whose Debug and Display never show the value.
+
+use serde_json::{Map, Value};
+
+/// One rewrite that the view applied, for `cargo xtask lint` and the build log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// JSON pointer of the rewritten node in the spec.
+    pub pointer: String,
+    /// Which rule applied, and what it removed.
+    pub what: String,
+}
+
+/// Rewrites `spec` in place into the generation view and returns what it changed.
+pub fn apply(spec: &mut Value) -> Vec<Rewrite> {
+    let mut rewrites = Vec::new();
+    walk(spec, &mut String::new(), &mut rewrites);
+    rewrites
+}
+
+fn walk(node: &mut Value, pointer: &mut String, rewrites: &mut Vec<Rewrite>) {
+    match node {
+        Value::Object(map) => {
+            rewrite_multiplexed_content(map, pointer, rewrites);
+            drop_constraint_combinators(map, pointer, rewrites);
+            for (key, child) in map.iter_mut() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                walk(child, pointer, rewrites);
+                pointer.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter_mut().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+                walk(child, pointer, rewrites);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Rule 1: a response `content` with a binary octet-stream beside other media types.
+fn rewrite_multiplexed_content(map: &mut Map<String, Value>, pointer: &str, out: &mut Vec<Rewrite>) {
+    if !pointer.contains("/responses/") {
+        return;
+    }
+    let Some(Value::Object(content)) = map.get_mut("content") else {
+        return;
+    };
+    let binary = content
+        .get("application/octet-stream")
+        .and_then(|media| media.pointer("/schema/format"))
+        .and_then(Value::as_str)
+        == Some("binary");
+    if !binary || content.len() < 2 {
+        return;
+    }
+    let removed: Vec<String> = content
+        .keys()
+        .filter(|k| *k != "application/octet-stream")
+        .cloned()
+        .collect();
+    content.retain(|k, _| k == "application/octet-stream");
+    out.push(Rewrite {
+        pointer: format!("{pointer}/content"),
+        what: format!(
+            "rule 1 (multiplexed response): kept application/octet-stream as a raw stream, \
+             dropped {} for generation",
+            removed.join(", ")
+        ),
+    });
+}
+
+/// Rule 2: `anyOf`/`oneOf` beside `properties` whose branches only constrain those properties.
+fn drop_constraint_combinators(map: &mut Map<String, Value>, pointer: &str, out: &mut Vec<Rewrite>) {
+    if !map.contains_key("properties") {
+        return;
+    }
+    for keyword in ["anyOf", "oneOf"] {
+        let only_constraints = match map.get(keyword) {
+            Some(Value::Array(branches)) => branches.iter().all(|branch| {
+                branch
+                    .as_object()
+                    .is_some_and(|b| !b.contains_key("type") && !b.contains_key("$ref"))
+            }),
+            _ => false,
+        };
+        if only_constraints {
+            map.remove(keyword);
+            out.push(Rewrite {
+                pointer: format!("{pointer}/{keyword}"),
+                what: format!(
+                    "rule 2 (cross-field constraint): dropped {keyword} for generation; \
+                     vbo365::validate enforces it"
+                ),
+            });
+        }
+    }
+}
