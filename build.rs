@@ -35,6 +35,5 @@ fn run(spec_path: &Path, out_dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("{}: cannot read the spec: {e}", spec_path.display()))?;
     let source = codegen::generate(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
     let target = out_dir.join("vbo_v4.rs");
-    std::fs::write(&target, source)
-        .map_err(|e| format!("{}: cannot write: {e}", target.display()))
+    std::fs::write(&target, source).map_err(|e| format!("{}: cannot write: {e}", target.display()))
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
-use crate::view;
+use super::view;
 
 /// The hand-written type that every secret in the spec is generated as.
 pub const SECRET_TYPE: &str = "crate::SecretString";
@@ -62,7 +62,11 @@ pub fn generation_view(text: &str) -> Result<(openapiv3::OpenAPI, Vec<view::Rewr
     let mut value = load(text)?;
     let rewrites = view::apply(&mut value);
     let spec = serde_path_to_error::deserialize(value).map_err(|e| {
-        format!("#/{}: not a valid OpenAPI 3.0 document: {}", e.path(), e.inner())
+        format!(
+            "#/{}: not a valid OpenAPI 3.0 document: {}",
+            e.path(),
+            e.inner()
+        )
     })?;
     Ok((spec, rewrites))
 }
@@ -141,7 +145,10 @@ fn locate_failure(spec: &openapiv3::OpenAPI, reason: &str) -> String {
                 .into_iter()
                 .collect();
             if let Err(why) = generate_tokens(&single) {
-                let id = operation.operation_id.as_deref().unwrap_or("(no operationId)");
+                let id = operation
+                    .operation_id
+                    .as_deref()
+                    .unwrap_or("(no operationId)");
                 return format!(
                     "#/paths/{}/{method} ({id}): progenitor cannot generate this operation: {}\n\
                      hint: each operation needs one success response type and one error \

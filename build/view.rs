@@ -65,7 +65,11 @@ fn walk(node: &mut Value, pointer: &mut String, rewrites: &mut Vec<Rewrite>) {
 }
 
 /// Rule 1: a response `content` with a binary octet-stream beside other media types.
-fn rewrite_multiplexed_content(map: &mut Map<String, Value>, pointer: &str, out: &mut Vec<Rewrite>) {
+fn rewrite_multiplexed_content(
+    map: &mut Map<String, Value>,
+    pointer: &str,
+    out: &mut Vec<Rewrite>,
+) {
     if !pointer.contains("/responses/") {
         return;
     }
@@ -97,7 +101,11 @@ fn rewrite_multiplexed_content(map: &mut Map<String, Value>, pointer: &str, out:
 }
 
 /// Rule 2: `anyOf`/`oneOf` beside `properties` whose branches only constrain those properties.
-fn drop_constraint_combinators(map: &mut Map<String, Value>, pointer: &str, out: &mut Vec<Rewrite>) {
+fn drop_constraint_combinators(
+    map: &mut Map<String, Value>,
+    pointer: &str,
+    out: &mut Vec<Rewrite>,
+) {
     if !map.contains_key("properties") {
         return;
     }

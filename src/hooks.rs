@@ -39,10 +39,10 @@ impl ClientHooks<Inner> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         use progenitor_client::ClientInfo;
-        if info.operation_id != "create_token" {
-            if let Some(bearer) = self.inner().bearer() {
-                request.headers_mut().insert(AUTHORIZATION, bearer);
-            }
+        if info.operation_id != "create_token"
+            && let Some(bearer) = self.inner().bearer()
+        {
+            request.headers_mut().insert(AUTHORIZATION, bearer);
         }
         if info.operation_id == "perform_mailbox_item_action" {
             request

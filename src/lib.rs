@@ -1,13 +1,57 @@
-//! Client for the Veeam Backup for Microsoft Office 365 REST API v4 mailbox-item actions.
+//! A client for the Veeam Backup for Microsoft Office 365 (VBO) REST API v4 mailbox-item
+//! actions: export to PST, restore, send and save as MSG.
+//!
+//! The client is generated at build time from `openapi/vbo-v4.yaml` ([`generated`]); this
+//! crate adds a thin typed layer: validated [`Action`]s, the typed [`ActionOutcome`] of the
+//! Action endpoint, one [`Error`] type, and secrets that never print.
+//!
+//! ```no_run
+//! use vbo365::{Action, ActionOutcome, Client};
+//!
+//! # async fn run() -> Result<(), vbo365::Error> {
+//! let client = Client::builder("https://vbo.example.com:4443").build()?;
+//! client.login("admin@example.com", "paSSw0rd").await?;
+//! let session = "380d7caf-6294-4a33-b50a-b8aeb13af58c".parse().unwrap();
+//! let mailbox = "9e9b7199-f547-467a-b580-9d283a75eaad".parse().unwrap();
+//! match client.perform_action(session, mailbox, "AAAAAKGE4dIv", &Action::save_to_msg()).await? {
+//!     ActionOutcome::File(mut file) => {
+//!         while let Some(chunk) = file.next_chunk().await? {
+//!             // write `chunk` somewhere
+//!         }
+//!     }
+//!     ActionOutcome::Restored(statistics) => println!("{statistics:?}"),
+//!     ActionOutcome::Done => {}
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod generated {
-    //! The client generated from `openapi/vbo-v4.yaml` by `build.rs`.
+    //! The client generated from `openapi/vbo-v4.yaml` by `build.rs`; see `build/view.rs` for
+    //! the few places where generation differs from the spec.
     #![allow(missing_docs, clippy::all, unused_imports)]
     include!(concat!(env!("OUT_DIR"), "/vbo_v4.rs"));
 }
 
+mod action;
+mod client;
+mod error;
 mod hooks;
+mod outcome;
 mod secret;
+#[cfg(feature = "spec")]
+pub mod spec;
+pub mod validate;
 
+pub use action::{Action, ActionKind, Credentials, RestoreOptions};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
+pub use error::Error;
+pub use generated::types;
 pub use hooks::Inner;
+pub use outcome::{ActionOutcome, FileDownload, FileKind};
 pub use secret::SecretString;
+
+/// The README's examples, compiled as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

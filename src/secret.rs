@@ -66,13 +66,8 @@ impl<'de> Deserialize<'de> for SecretString {
 }
 
 impl Drop for SecretString {
+    /// Overwrites the value, so that a dropped secret does not linger in freed memory.
     fn drop(&mut self) {
-        // Best effort: overwrite the bytes so a freed secret does not linger in the heap.
-        // SAFETY-free: writing zeros keeps the String valid UTF-8.
-        let bytes = unsafe { self.0.as_bytes_mut() };
-        for byte in bytes.iter_mut() {
-            // SAFETY: volatile write to a valid, exclusively borrowed byte.
-            unsafe { std::ptr::write_volatile(byte, 0) };
-        }
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }

@@ -1,0 +1,332 @@
+//! The six actions on a mailbox item, built and validated before they are sent.
+//!
+//! [`Action`] wraps the generated [`MailboxItemAction`] and can only hold a body that passes
+//! [`crate::validate::action`], so the wire form is always one the server accepts.
+
+use uuid::Uuid;
+
+use crate::generated::types::{self, MailboxItemAction};
+use crate::{Error, SecretString, validate};
+
+/// One validated action body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action(MailboxItemAction);
+
+/// Which of the six actions an [`Action`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    /// `exportToPst`: a PST (or ZIP) file comes back.
+    ExportToPst,
+    /// `restoretoOriginallocation`: restore statistics come back.
+    RestoreToOriginalLocation,
+    /// `restoreTo`: restore statistics come back.
+    RestoreTo,
+    /// `sendtoDefaultaddress`: nothing comes back.
+    SendToDefaultAddress,
+    /// `sendtoDifferentaddress`: nothing comes back.
+    SendToDifferentAddress,
+    /// `savetoMsg`: an MSG file comes back.
+    SaveToMsg,
+}
+
+impl ActionKind {
+    /// The action's key on the wire.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::ExportToPst => "exportToPst",
+            Self::RestoreToOriginalLocation => "restoretoOriginallocation",
+            Self::RestoreTo => "restoreTo",
+            Self::SendToDefaultAddress => "sendtoDefaultaddress",
+            Self::SendToDifferentAddress => "sendtoDifferentaddress",
+            Self::SaveToMsg => "savetoMsg",
+        }
+    }
+
+    /// Restores and sends change production data: they must never be sent twice.
+    pub fn changes_data(self) -> bool {
+        !matches!(self, Self::ExportToPst | Self::SaveToMsg)
+    }
+}
+
+/// Credentials for the Exchange organization: exactly one of three methods, by construction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credentials {
+    /// An Exchange account's user name and password.
+    UserPassword {
+        /// The account.
+        user_name: String,
+        /// Its password.
+        password: SecretString,
+    },
+    /// A device code from `getRestoreDeviceCode`, confirmed by the user.
+    DeviceCode(String),
+    /// An Azure AD application and its certificate.
+    ApplicationCertificate {
+        /// The application's ID.
+        application_id: Uuid,
+        /// The base64 of the PKCS#12 (PFX) file, as the wire wants it.
+        certificate: SecretString,
+        /// The PFX file's password.
+        password: SecretString,
+    },
+}
+
+impl Credentials {
+    /// A user name and password.
+    pub fn user_password(user_name: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        Self::UserPassword {
+            user_name: user_name.into(),
+            password: password.into(),
+        }
+    }
+
+    /// A confirmed device code.
+    pub fn device_code(user_code: impl Into<String>) -> Self {
+        Self::DeviceCode(user_code.into())
+    }
+
+    /// An application and the raw bytes of its PFX file; the client base64-encodes them, so
+    /// that no pasted or re-wrapped text reaches the server.
+    pub fn application_certificate(
+        application_id: Uuid,
+        pfx: &[u8],
+        password: impl Into<SecretString>,
+    ) -> Self {
+        use base64::Engine as _;
+        Self::ApplicationCertificate {
+            application_id,
+            certificate: base64::engine::general_purpose::STANDARD.encode(pfx).into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// The options of `restoreTo`. All seven flags are always sent: older servers rejected a body
+/// without them ("Missing mandatory parameters: ExcludeDrafts").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreOptions {
+    /// Client Access Server to connect to; `None` lets the server discover it.
+    pub cas_server: Option<String>,
+    /// Folder of the target mailbox; `None` keeps the item's original folder path.
+    pub folder: Option<String>,
+    /// Restore items that changed since the backup. Default: true.
+    pub changed_items: bool,
+    /// Restore items deleted since the backup. Default: true.
+    pub deleted_items: bool,
+    /// Mark restored items as unread. Default: false.
+    pub mark_restored_as_unread: bool,
+    /// Leave out the Drafts folder. Default: false.
+    pub exclude_drafts: bool,
+    /// Leave out the Deleted Items folder. Default: false.
+    pub exclude_deleted_items: bool,
+    /// Leave out items under In-Place Hold. Default: true, as in Veeam's own tools.
+    pub exclude_in_place_hold_items: bool,
+    /// Leave out items under Litigation Hold. Default: true, as in Veeam's own tools.
+    pub exclude_litigation_hold_items: bool,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        Self {
+            cas_server: None,
+            folder: None,
+            changed_items: true,
+            deleted_items: true,
+            mark_restored_as_unread: false,
+            exclude_drafts: false,
+            exclude_deleted_items: false,
+            exclude_in_place_hold_items: true,
+            exclude_litigation_hold_items: true,
+        }
+    }
+}
+
+impl Action {
+    /// `exportToPst` without a size limit: one PST comes back.
+    pub fn export_to_pst() -> Self {
+        Self(MailboxItemAction::ExportToPst(types::ExportToPstOptions {
+            content_keywords: None,
+            enable_pst_size_limit: Some(false),
+            pst_size_limit_bytes: None,
+        }))
+    }
+
+    /// `exportToPst` split at `limit_bytes` (1 GiB ..= 49 GiB): a ZIP comes back when the
+    /// export is larger than the limit.
+    pub fn export_to_pst_split(limit_bytes: u64) -> Result<Self, Error> {
+        let limit = i64::try_from(limit_bytes).unwrap_or(i64::MAX);
+        validate::pst_size_limit(limit)?;
+        Ok(Self(MailboxItemAction::ExportToPst(
+            types::ExportToPstOptions {
+                content_keywords: None,
+                enable_pst_size_limit: Some(true),
+                pst_size_limit_bytes: Some(limit),
+            },
+        )))
+    }
+
+    /// `savetoMsg`: the MSG file comes back.
+    pub fn save_to_msg() -> Self {
+        Self(MailboxItemAction::SavetoMsg(None))
+    }
+
+    /// `restoretoOriginallocation`: restore the item to its mailbox.
+    pub fn restore_to_original(credentials: Credentials) -> Result<Self, Error> {
+        use types::RestoreToOriginalLocationOptions as O;
+        let body = match credentials {
+            Credentials::UserPassword {
+                user_name,
+                password,
+            } => O::UserPasswordCredentials(types::UserPasswordCredentials {
+                user_name: non_empty("restoretoOriginallocation.userName", user_name)?,
+                user_password: password,
+            }),
+            Credentials::DeviceCode(code) => {
+                O::DeviceCodeCredentials(types::DeviceCodeCredentials {
+                    user_code: non_empty("restoretoOriginallocation.userCode", code)?,
+                })
+            }
+            Credentials::ApplicationCertificate {
+                application_id,
+                certificate,
+                password,
+            } => O::ApplicationCertificateCredentials(types::ApplicationCertificateCredentials {
+                application_id,
+                application_certificate: certificate,
+                application_certificate_password: password,
+            }),
+        };
+        Self::try_from(MailboxItemAction::RestoretoOriginallocation(body))
+    }
+
+    /// `restoreTo`: restore the item into `mailbox` (an email address) with `options`.
+    pub fn restore_to(
+        mailbox: impl Into<String>,
+        credentials: Credentials,
+        options: RestoreOptions,
+    ) -> Result<Self, Error> {
+        use types::RestoreToOptions as O;
+        let mailbox = mailbox.into();
+        let RestoreOptions {
+            cas_server,
+            folder,
+            changed_items,
+            deleted_items,
+            mark_restored_as_unread,
+            exclude_drafts,
+            exclude_deleted_items,
+            exclude_in_place_hold_items,
+            exclude_litigation_hold_items,
+        } = options;
+        // The three generated variants share these fields; a macro keeps them in one place.
+        macro_rules! restore_to {
+            ($variant:ident, $ty:ident { $($cred:ident: $value:expr),* $(,)? }) => {
+                O::$variant(types::$ty {
+                    mailbox,
+                    cas_server,
+                    folder,
+                    changed_items: Some(changed_items),
+                    deleted_items: Some(deleted_items),
+                    mark_restored_as_unread: Some(mark_restored_as_unread),
+                    exclude_drafts: Some(exclude_drafts),
+                    exclude_deleted_items: Some(exclude_deleted_items),
+                    exclude_in_place_hold_items: Some(exclude_in_place_hold_items),
+                    exclude_litigation_hold_items: Some(exclude_litigation_hold_items),
+                    $($cred: $value),*
+                })
+            };
+        }
+        let body = match credentials {
+            Credentials::UserPassword {
+                user_name,
+                password,
+            } => restore_to!(
+                UserPassword,
+                RestoreToWithUserPassword {
+                    user_name: non_empty("restoreTo.userName", user_name)?,
+                    user_password: password,
+                }
+            ),
+            Credentials::DeviceCode(code) => restore_to!(
+                DeviceCode,
+                RestoreToWithDeviceCode {
+                    user_code: non_empty("restoreTo.userCode", code)?,
+                }
+            ),
+            Credentials::ApplicationCertificate {
+                application_id,
+                certificate,
+                password,
+            } => restore_to!(
+                ApplicationCertificate,
+                RestoreToWithApplicationCertificate {
+                    application_id: application_id,
+                    application_certificate: certificate,
+                    application_certificate_password: password,
+                }
+            ),
+        };
+        Self::try_from(MailboxItemAction::RestoreTo(body))
+    }
+
+    /// `sendtoDefaultaddress`: mail the item as an attachment to its own mailbox.
+    pub fn send_to_default_address() -> Self {
+        Self(MailboxItemAction::SendtoDefaultaddress(None))
+    }
+
+    /// `sendtoDifferentaddress`: mail the item as an attachment from `from` to `to`.
+    pub fn send_to_different_address(
+        from: impl Into<String>,
+        to: impl Into<String>,
+        subject: Option<String>,
+        text: Option<String>,
+    ) -> Result<Self, Error> {
+        Self::try_from(MailboxItemAction::SendtoDifferentaddress(
+            types::SendToDifferentAddressOptions {
+                from: from.into(),
+                to: to.into(),
+                subject,
+                text,
+            },
+        ))
+    }
+
+    /// Which action this is.
+    pub fn kind(&self) -> ActionKind {
+        match &self.0 {
+            MailboxItemAction::ExportToPst(_) => ActionKind::ExportToPst,
+            MailboxItemAction::RestoretoOriginallocation(_) => {
+                ActionKind::RestoreToOriginalLocation
+            }
+            MailboxItemAction::RestoreTo(_) => ActionKind::RestoreTo,
+            MailboxItemAction::SendtoDefaultaddress(_) => ActionKind::SendToDefaultAddress,
+            MailboxItemAction::SendtoDifferentaddress(_) => ActionKind::SendToDifferentAddress,
+            MailboxItemAction::SavetoMsg(_) => ActionKind::SaveToMsg,
+        }
+    }
+
+    /// The generated body, as it goes on the wire.
+    pub fn body(&self) -> &MailboxItemAction {
+        &self.0
+    }
+
+    /// The generated body, by value.
+    pub fn into_body(self) -> MailboxItemAction {
+        self.0
+    }
+}
+
+impl TryFrom<MailboxItemAction> for Action {
+    type Error = Error;
+
+    /// Accepts a body built with the generated types, once it passes the spec's rules.
+    fn try_from(body: MailboxItemAction) -> Result<Self, Error> {
+        validate::action(&body)?;
+        Ok(Self(body))
+    }
+}
+
+fn non_empty<T: TryFrom<String>>(field: &str, value: String) -> Result<T, Error> {
+    validate::not_empty(field, &value)?;
+    T::try_from(value).map_err(|_| Error::invalid(field, "must not be empty"))
+}

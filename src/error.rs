@@ -1,0 +1,402 @@
+//! The one error type of the client: opaque, with predicates in the style of `reqwest::Error`.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::generated::types;
+
+/// Longest server message kept in an error, so that Display stays one readable line.
+const MAX_MESSAGE: usize = 512;
+
+/// Everything that can go wrong, from a rejected argument to a cut-off download.
+///
+/// Display is one line that names the operation, the status and the server's `message` (cut to
+/// a bounded length); it never contains request bodies, credentials or tokens.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: Kind,
+    operation: Option<&'static str>,
+    status: Option<StatusCode>,
+    message: Option<String>,
+    reached: Reached,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// Bad input, found before anything was sent.
+    Invalid { field: String, rule: String },
+    /// The connection could not be made or broke before a response.
+    Transport,
+    /// The request timed out, or the body stalled past the idle timeout.
+    Timeout,
+    /// The server answered with an error status.
+    Status,
+    /// The response body broke off or was shorter than announced.
+    Body,
+    /// The response could not be decoded as documented.
+    Decode,
+    /// A local I/O failure, such as writing a download.
+    Io,
+}
+
+/// Whether the request may have had its effect on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    No,
+    Maybe,
+    Yes,
+}
+
+impl Error {
+    fn new(kind: Kind, reached: Reached) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                operation: None,
+                status: None,
+                message: None,
+                reached,
+                source: None,
+            }),
+        }
+    }
+
+    /// Input that breaks a rule of the API, caught before anything was sent.
+    pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self::new(
+            Kind::Invalid {
+                field: field.into(),
+                rule: rule.into(),
+            },
+            Reached::No,
+        )
+    }
+
+    pub(crate) fn status_error(status: StatusCode, message: Option<String>) -> Self {
+        let mut error = Self::new(Kind::Status, Reached::Yes);
+        error.inner.status = Some(status);
+        error.inner.message = message.map(bounded);
+        error
+    }
+
+    pub(crate) fn body(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::new(Kind::Body, Reached::Yes).with_source(source)
+    }
+
+    pub(crate) fn body_message(message: impl Into<String>) -> Self {
+        let mut error = Self::new(Kind::Body, Reached::Yes);
+        error.inner.message = Some(bounded(message.into()));
+        error
+    }
+
+    pub(crate) fn idle_timeout(after: std::time::Duration) -> Self {
+        let mut error = Self::new(Kind::Timeout, Reached::Yes);
+        error.inner.message = Some(format!("no data for {} s", after.as_secs_f32()));
+        error
+    }
+
+    pub(crate) fn decode(message: impl Into<String>) -> Self {
+        let mut error = Self::new(Kind::Decode, Reached::Yes);
+        error.inner.message = Some(bounded(message.into()));
+        error
+    }
+
+    /// Classifies a reqwest failure: a failed connect never reached the server.
+    pub(crate) fn transport(error: reqwest::Error) -> Self {
+        let (kind, reached) = if error.is_connect() {
+            (Kind::Transport, Reached::No)
+        } else if error.is_timeout() {
+            (Kind::Timeout, Reached::Maybe)
+        } else if error.is_body() || error.is_decode() {
+            (Kind::Body, Reached::Yes)
+        } else if error.is_builder() {
+            (
+                Kind::Invalid {
+                    field: "request".into(),
+                    rule: "must form a valid HTTP request".into(),
+                },
+                Reached::No,
+            )
+        } else {
+            (Kind::Transport, Reached::Maybe)
+        };
+        let status = error.status();
+        let mut out = Self::new(kind, reached).with_source(without_url(error));
+        out.inner.status = status;
+        out
+    }
+
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        self.inner.operation = Some(operation);
+        self
+    }
+
+    fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    /// Converts an error of the generated client, reading a bounded part of an undocumented
+    /// error body for its `message`.
+    pub(crate) async fn from_api<E: ServerMessage>(
+        error: progenitor_client::Error<E>,
+        operation: &'static str,
+    ) -> Self {
+        use progenitor_client::Error as Api;
+        let out = match error {
+            Api::InvalidRequest(why) => Self::invalid("request", why),
+            Api::CommunicationError(e) | Api::InvalidUpgrade(e) => Self::transport(e),
+            Api::ErrorResponse(value) => {
+                let status = value.status();
+                Self::status_error(status, value.into_inner().server_message())
+            }
+            Api::ResponseBodyError(e) => Self::body(without_url(e)),
+            Api::InvalidResponsePayload(bytes, e) => {
+                let mut out = Self::decode(format!(
+                    "the response body is not the documented JSON ({e}); it starts with {:?}",
+                    excerpt(&bytes)
+                ));
+                out.inner.reached = Reached::Yes;
+                out
+            }
+            Api::UnexpectedResponse(response) => {
+                let status = response.status();
+                let message = read_message(response).await;
+                Self::status_error(status, message)
+            }
+            Api::Custom(why) => {
+                let mut out = Self::new(Kind::Transport, Reached::Maybe);
+                out.inner.message = Some(bounded(why));
+                out
+            }
+        };
+        out.with_operation(operation)
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+
+    /// The server's own explanation (`message`, or OAuth `error_description`), bounded.
+    pub fn message(&self) -> Option<&str> {
+        match self.inner.kind {
+            Kind::Status => self.inner.message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The field that broke a rule, for errors found before sending.
+    pub fn field(&self) -> Option<&str> {
+        match &self.inner.kind {
+            Kind::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The rule that the field broke, for errors found before sending.
+    pub fn rule(&self) -> Option<&str> {
+        match &self.inner.kind {
+            Kind::Invalid { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
+
+    /// The operation (spec `operationId`, snake case) that failed, if any.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// Input was rejected before anything was sent.
+    pub fn is_invalid(&self) -> bool {
+        matches!(self.inner.kind, Kind::Invalid { .. })
+    }
+
+    /// The server answered with an error status.
+    pub fn is_status(&self) -> bool {
+        self.inner.kind == Kind::Status
+    }
+
+    /// The connection failed or broke before a response.
+    pub fn is_transport(&self) -> bool {
+        self.inner.kind == Kind::Transport
+    }
+
+    /// A connect, request or idle timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == Kind::Timeout
+    }
+
+    /// The response body broke off or did not match its `Content-Length`.
+    pub fn is_body(&self) -> bool {
+        self.inner.kind == Kind::Body
+    }
+
+    /// The response was not what the spec documents.
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == Kind::Decode
+    }
+
+    /// A local I/O failure.
+    pub fn is_io(&self) -> bool {
+        self.inner.kind == Kind::Io
+    }
+
+    /// The access token was refused (401): get a new one.
+    pub fn is_unauthorized(&self) -> bool {
+        self.inner.status == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// The session, mailbox or item does not exist (404).
+    pub fn is_not_found(&self) -> bool {
+        self.inner.status == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the request could have reached the server and had its effect. When false, it
+    /// certainly did not, and sending it again is safe whatever it was.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.inner.reached != Reached::No
+    }
+
+    /// Whether the failure is transient: a connect failure, a timeout, 429 or a 5xx.
+    /// Whether a retry is *safe* also depends on the request: see
+    /// [`Error::may_have_reached_server`]; actions must not be repeated once they may have run.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            Kind::Transport | Kind::Timeout => true,
+            Kind::Status => self.inner.status.is_some_and(|s| {
+                s == StatusCode::TOO_MANY_REQUESTS
+                    || s == StatusCode::REQUEST_TIMEOUT
+                    || s.is_server_error()
+            }),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.inner.operation {
+            write!(f, "{operation}: ")?;
+        }
+        match &self.inner.kind {
+            Kind::Invalid { field, rule } => write!(f, "invalid `{field}`: {rule}")?,
+            Kind::Status => {
+                let status = self
+                    .inner
+                    .status
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                write!(f, "the server answered {status}")?;
+            }
+            Kind::Transport => f.write_str("the connection to the server failed")?,
+            Kind::Timeout => f.write_str("timed out")?,
+            Kind::Body => f.write_str("the response body was cut off")?,
+            Kind::Decode => f.write_str("unexpected response")?,
+            Kind::Io => f.write_str("local I/O failed")?,
+        }
+        if let Some(message) = &self.inner.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(source) = &self.inner.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("operation", &self.inner.operation)
+            .field("status", &self.inner.status)
+            .field("message", &self.inner.message)
+            .field("may_have_reached_server", &self.may_have_reached_server())
+            .field("source", &self.inner.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Error bodies that carry a human-readable explanation.
+pub(crate) trait ServerMessage {
+    fn server_message(self) -> Option<String>;
+}
+
+impl ServerMessage for types::Error {
+    fn server_message(self) -> Option<String> {
+        Some(self.message)
+    }
+}
+
+impl ServerMessage for types::OAuthError {
+    fn server_message(self) -> Option<String> {
+        Some(match self.error_description {
+            Some(description) => format!("{} ({})", description, self.error),
+            None => self.error,
+        })
+    }
+}
+
+impl ServerMessage for () {
+    fn server_message(self) -> Option<String> {
+        None
+    }
+}
+
+/// Reads at most a few KiB of an undocumented error response for a `message` to show.
+async fn read_message(mut response: reqwest::Response) -> Option<String> {
+    let mut body = Vec::new();
+    while body.len() < 8192 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Message {
+        #[serde(alias = "Message")]
+        message: String,
+    }
+    if let Ok(parsed) = serde_json::from_slice::<Message>(&body) {
+        return Some(parsed.message);
+    }
+    (!body.is_empty()).then(|| format!("non-JSON body starting with {:?}", excerpt(&body)))
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn bounded(mut message: String) -> String {
+    message.retain(|c| !c.is_control() || c == ' ');
+    if message.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    message
+}
+
+/// reqwest errors print the URL; ours carry only the operation, so that an item id or a
+/// query string never ends up in a log line by accident.
+fn without_url(error: reqwest::Error) -> reqwest::Error {
+    error.without_url()
+}

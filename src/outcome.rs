@@ -1,0 +1,214 @@
+//! What an action returns, classified from the one 200 that the spec cannot type.
+//!
+//! The Action endpoint answers 200 with a file, JSON restore statistics or no body, depending
+//! on the action (see `build/view.rs`, rule 1). The generated method hands back the raw
+//! stream; [`ActionOutcome::classify`] turns it into the typed outcome.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt as _;
+use progenitor_client::{ByteStream, ResponseValue};
+use reqwest::header::CONTENT_TYPE;
+
+use crate::Error;
+use crate::generated::types::RestoreStatistics;
+
+/// Largest JSON statistics body read into memory; real ones are under 1 KiB.
+const MAX_JSON_BODY: usize = 1 << 20;
+
+/// The typed result of an action.
+#[derive(Debug)]
+pub enum ActionOutcome {
+    /// `exportToPst` and `savetoMsg`: a file to stream somewhere.
+    File(FileDownload),
+    /// `restoretoOriginallocation` and `restoreTo`: what the restore did.
+    Restored(RestoreStatistics),
+    /// `sendtoDefaultaddress` and `sendtoDifferentaddress`: done, no body.
+    Done,
+}
+
+/// What kind of file an export or save returned, told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// An Outlook data file (`!BDN`).
+    Pst,
+    /// A ZIP archive of PST files, from an export split by its size limit (`PK\x03\x04`).
+    Zip,
+    /// An Outlook message, an OLE2 compound file (`D0 CF 11 E0 A1 B1 1A E1`).
+    Msg,
+    /// None of the above; the bytes are kept as they are.
+    Unknown,
+}
+
+impl FileKind {
+    /// The most magic bytes [`FileKind::detect`] looks at.
+    pub const MAGIC_LEN: usize = 8;
+
+    /// Tells the kind from the first bytes of a file.
+    pub fn detect(head: &[u8]) -> Self {
+        if head.starts_with(b"!BDN") {
+            Self::Pst
+        } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            Self::Zip
+        } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            Self::Msg
+        } else {
+            Self::Unknown
+        }
+    }
+
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Pst => "pst",
+            Self::Zip => "zip",
+            Self::Msg => "msg",
+            Self::Unknown => "bin",
+        }
+    }
+}
+
+/// A file coming from the server, not yet read. Read it with [`FileDownload::next_chunk`];
+/// the whole body is never held in memory.
+pub struct FileDownload {
+    kind: FileKind,
+    length: Option<u64>,
+    head: Option<Bytes>,
+    stream: ByteStream,
+    idle_timeout: Option<Duration>,
+    received: u64,
+}
+
+impl std::fmt::Debug for FileDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDownload")
+            .field("kind", &self.kind)
+            .field("length", &self.length)
+            .field("received", &self.received)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileDownload {
+    /// The kind of file, from its magic bytes.
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// The announced length (`Content-Length`), if the server sent one.
+    pub fn length(&self) -> Option<u64> {
+        self.length
+    }
+
+    /// Bytes handed out so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The next piece of the body, or `None` at its end. Fails when the body stalls past
+    /// the idle timeout, breaks off, or ends short of (or runs past) its `Content-Length`.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        let chunk = match self.head.take() {
+            Some(head) => Some(head),
+            None => next(&mut self.stream, self.idle_timeout).await?,
+        };
+        match chunk {
+            Some(chunk) => {
+                self.received += chunk.len() as u64;
+                if let Some(length) = self.length.filter(|&l| self.received > l) {
+                    return Err(Error::body_message(format!(
+                        "the body ran past its Content-Length of {length} bytes"
+                    )));
+                }
+                Ok(Some(chunk))
+            }
+            None => match self.length {
+                Some(length) if self.received != length => Err(Error::body_message(format!(
+                    "the body ended after {} of {length} bytes",
+                    self.received
+                ))),
+                _ => Ok(None),
+            },
+        }
+    }
+}
+
+async fn next(stream: &mut ByteStream, idle: Option<Duration>) -> Result<Option<Bytes>, Error> {
+    let read = stream.next();
+    let item = match idle {
+        Some(limit) => tokio::time::timeout(limit, read)
+            .await
+            .map_err(|_| Error::idle_timeout(limit))?,
+        None => read.await,
+    };
+    item.transpose().map_err(Error::transport)
+}
+
+impl ActionOutcome {
+    /// Classifies a 200 (or 204) of the Action endpoint by its `Content-Type` and first bytes.
+    pub(crate) async fn classify(
+        response: ResponseValue<ByteStream>,
+        idle_timeout: Option<Duration>,
+    ) -> Result<Self, Error> {
+        let json = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|media| media == "application/json" || media.ends_with("+json"));
+        let length = response.content_length();
+        if response.status() == reqwest::StatusCode::NO_CONTENT || length == Some(0) {
+            return Ok(Self::Done);
+        }
+        let mut stream = response.into_inner();
+        if json {
+            let mut body = BytesMut::new();
+            while let Some(chunk) = next(&mut stream, idle_timeout).await? {
+                if body.len() + chunk.len() > MAX_JSON_BODY {
+                    return Err(Error::decode(
+                        "the restore statistics are larger than 1 MiB",
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            return serde_json::from_slice(&body)
+                .map(Self::Restored)
+                .map_err(|e| {
+                    Error::decode(format!(
+                        "the restore statistics are not the documented JSON: {e}"
+                    ))
+                });
+        }
+        // Read until the magic bytes are in hand, or the body ends.
+        let mut head = BytesMut::new();
+        while head.len() < FileKind::MAGIC_LEN {
+            match next(&mut stream, idle_timeout).await? {
+                Some(chunk) => head.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        if head.is_empty() {
+            return match length {
+                Some(length) => Err(Error::body_message(format!(
+                    "the body ended after 0 of {length} bytes"
+                ))),
+                None => Ok(Self::Done),
+            };
+        }
+        Ok(Self::File(FileDownload {
+            kind: FileKind::detect(&head),
+            length,
+            head: Some(head.freeze()),
+            stream,
+            idle_timeout,
+            received: 0,
+        }))
+    }
+}

@@ -1,0 +1,130 @@
+//! Rules the server enforces that the generated types cannot, checked before anything is sent.
+//!
+//! Each failure names the field (as spelled on the wire) and the rule. The credential rule
+//! ("exactly one method") needs no check here: the generated enums make a mixed body
+//! impossible to build.
+
+use crate::Error;
+use crate::generated::types::{self, MailboxItemAction};
+
+/// Smallest `pstSizeLimitBytes` the server accepts: 1 GiB.
+pub const PST_SIZE_LIMIT_MIN: u64 = 1 << 30;
+/// Largest `pstSizeLimitBytes` the server accepts: 49 GiB.
+pub const PST_SIZE_LIMIT_MAX: u64 = 49 << 30;
+
+/// Checks an action body against the spec's rules that the generated types do not enforce.
+pub fn action(action: &MailboxItemAction) -> Result<(), Error> {
+    match action {
+        MailboxItemAction::ExportToPst(options) => export_to_pst(options),
+        MailboxItemAction::RestoretoOriginallocation(credentials) => match credentials {
+            types::RestoreToOriginalLocationOptions::UserPasswordCredentials(c) => not_empty(
+                "restoretoOriginallocation.userPassword",
+                c.user_password.expose(),
+            ),
+            types::RestoreToOriginalLocationOptions::DeviceCodeCredentials(_) => Ok(()),
+            types::RestoreToOriginalLocationOptions::ApplicationCertificateCredentials(c) => {
+                certificate(
+                    "restoretoOriginallocation",
+                    c.application_certificate.expose(),
+                )
+            }
+        },
+        MailboxItemAction::RestoreTo(options) => match options {
+            types::RestoreToOptions::UserPassword(o) => {
+                email("restoreTo.mailbox", &o.mailbox)?;
+                not_empty("restoreTo.userPassword", o.user_password.expose())
+            }
+            types::RestoreToOptions::DeviceCode(o) => email("restoreTo.mailbox", &o.mailbox),
+            types::RestoreToOptions::ApplicationCertificate(o) => {
+                email("restoreTo.mailbox", &o.mailbox)?;
+                certificate("restoreTo", o.application_certificate.expose())
+            }
+        },
+        MailboxItemAction::SendtoDifferentaddress(o) => {
+            email("sendtoDifferentaddress.from", &o.from)?;
+            email("sendtoDifferentaddress.to", &o.to)
+        }
+        MailboxItemAction::SendtoDefaultaddress(_) | MailboxItemAction::SavetoMsg(_) => Ok(()),
+    }
+}
+
+fn export_to_pst(options: &types::ExportToPstOptions) -> Result<(), Error> {
+    if let Some(limit) = options.pst_size_limit_bytes {
+        pst_size_limit(limit)?;
+    }
+    if options.enable_pst_size_limit == Some(true) && options.pst_size_limit_bytes.is_none() {
+        return Err(Error::invalid(
+            "exportToPst.pstSizeLimitBytes",
+            "is required when enablePstSizeLimit is true",
+        ));
+    }
+    Ok(())
+}
+
+/// `pstSizeLimitBytes` must lie within 1 GiB ..= 49 GiB.
+pub fn pst_size_limit(bytes: i64) -> Result<u64, Error> {
+    u64::try_from(bytes)
+        .ok()
+        .filter(|b| (PST_SIZE_LIMIT_MIN..=PST_SIZE_LIMIT_MAX).contains(b))
+        .ok_or_else(|| {
+            Error::invalid(
+                "exportToPst.pstSizeLimitBytes",
+                format!(
+                    "must be within {PST_SIZE_LIMIT_MIN} (1 GiB) ..= {PST_SIZE_LIMIT_MAX} \
+                     (49 GiB) bytes, got {bytes}"
+                ),
+            )
+        })
+}
+
+/// An email address: `local@domain`, no whitespace, a domain of non-empty dot-separated labels.
+pub fn email(field: &str, value: &str) -> Result<(), Error> {
+    let fail = |why: &str| {
+        Err(Error::invalid(
+            field,
+            format!("must be an email address: {why}"),
+        ))
+    };
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return fail("it contains whitespace");
+    }
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return fail("it has no '@'");
+    };
+    if local.is_empty() {
+        return fail("nothing before '@'");
+    }
+    if domain.is_empty() || domain.split('.').any(str::is_empty) {
+        return fail("the domain after '@' is empty or has an empty label");
+    }
+    Ok(())
+}
+
+/// Ids and credentials must not be empty.
+pub fn not_empty(field: &str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        Err(Error::invalid(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The certificate must be the standard base64 of a file (the server rejects anything else
+/// with "Invalid length for a Base-64 char array").
+fn certificate(action: &str, base64_text: &str) -> Result<(), Error> {
+    use base64::Engine as _;
+    let field = format!("{action}.applicationCertificate");
+    if base64_text.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(base64_text)
+        .map(drop)
+        .map_err(|_| {
+            Error::invalid(
+                field,
+                "must be the standard base64 of a PKCS#12 (PFX) file; pass the file's bytes \
+                 to Credentials::application_certificate instead of pasted text",
+            )
+        })
+}

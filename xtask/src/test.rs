@@ -1,0 +1,121 @@
+//! `cargo xtask test`: every check and test, in the order that fails fastest.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::bail;
+
+use crate::tools::{python_env, run as sh};
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    step("format", || {
+        sh(cargo(root).args(["fmt", "--all", "--check"]))
+    })?;
+    step(
+        "spec: OpenAPI 3.0 validator (openapi-spec-validator)",
+        || {
+            let venv = python_env(root)?;
+            sh(Command::new(venv.join("bin/openapi-spec-validator"))
+                .arg(root.join("openapi/vbo-v4.yaml")))
+        },
+    )?;
+    step("spec: client generation", || {
+        crate::codegen_check::run(&root.join("openapi/vbo-v4.yaml"))
+    })?;
+    step("clippy", || {
+        sh(cargo(root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("library without default features", || {
+        sh(cargo(root).args([
+            "check",
+            "--package",
+            "vbo365",
+            "--no-default-features",
+            "--lib",
+        ]))
+    })?;
+    step("tests", || tests(root))?;
+    Ok(())
+}
+
+/// Runs the tests with snapshots read-only, then rejects pending and unreferenced snapshots.
+fn tests(root: &Path) -> anyhow::Result<()> {
+    let references = root.join("target/insta-references.txt");
+    let _ = std::fs::remove_file(&references);
+    sh(cargo(root)
+        .args(["test", "--workspace", "--all-features"])
+        .env("INSTA_UPDATE", "no")
+        .env("INSTA_SNAPSHOT_REFERENCES_FILE", &references))?;
+    let referenced: BTreeSet<PathBuf> = std::fs::read_to_string(&references)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| {
+            PathBuf::from(line)
+                .canonicalize()
+                .unwrap_or_else(|_| PathBuf::from(line))
+        })
+        .collect();
+    let mut stray = Vec::new();
+    for file in snapshot_files(root) {
+        let name = file.to_string_lossy();
+        if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+            stray.push(format!("pending (review it): {}", file.display()));
+        } else if name.ends_with(".snap") && !referenced.contains(&file.canonicalize()?) {
+            stray.push(format!("unreferenced (delete it): {}", file.display()));
+        }
+    }
+    if !stray.is_empty() {
+        bail!("snapshots out of order:\n  {}", stray.join("\n  "));
+    }
+    println!(
+        "snapshots: {} referenced, none pending or unreferenced",
+        referenced.len()
+    );
+    Ok(())
+}
+
+fn snapshot_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if name != "target" && name != ".git" && name != "node_modules" {
+                    dirs.push(path);
+                }
+            } else if path.parent().is_some_and(|p| p.ends_with("snapshots")) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    println!("==> {name}");
+    let started = std::time::Instant::now();
+    f().map_err(|e| e.context(format!("step '{name}' failed")))?;
+    println!("    ok ({:.1} s)", started.elapsed().as_secs_f32());
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! External checkers, installed on first use into `target/tools` from the package registries,
+//! so that `cargo xtask test` works on a fresh machine and CI installs the same versions.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// Python packages of the checks, pinned.
+pub const PYTHON_PACKAGES: &[&str] = &["openapi-spec-validator==0.9.0"];
+
+/// The Python virtual environment with [`PYTHON_PACKAGES`] installed; created when missing.
+pub fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
+    let venv = root.join("target/tools/venv");
+    let stamp = venv.join("installed.txt");
+    let wanted = PYTHON_PACKAGES.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(venv);
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .context(
+            "python3 is needed for the spec validator; install it (apt-get install python3-venv)",
+        )?;
+    run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(PYTHON_PACKAGES))?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(venv)
+}
+
+/// Runs a command, failing with its command line when it fails.
+pub fn run(command: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
