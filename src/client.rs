@@ -1,16 +1,23 @@
 //! The client: a configured reqwest client under the generated one, plus the typed actions.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument as _;
 use uuid::Uuid;
 
+use crate::auth::Grant;
 use crate::generated::{self, types};
-use crate::{Action, ActionOutcome, Error, Inner, SecretString};
+use crate::hooks::{Inner, Shared};
+use crate::{Action, ActionOutcome, Error, RetryPolicy, SecretString};
 
 /// Default time to establish a TCP (and TLS) connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default longest pause between two pieces of a downloaded body, once it has started.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default total time for operations that answer with small JSON (all but the Action).
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Configures a [`Client`].
 #[derive(Debug, Clone)]
@@ -18,6 +25,11 @@ pub struct ClientBuilder {
     base_url: String,
     connect_timeout: Duration,
     idle_timeout: Option<Duration>,
+    response_timeout: Option<Duration>,
+    ca_pems: Vec<Vec<u8>>,
+    ca_files: Vec<PathBuf>,
+    accept_invalid_certs: bool,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -28,33 +40,87 @@ impl ClientBuilder {
     }
 
     /// Longest pause between two pieces of a file body once it has started, `None` for no
-    /// limit. Default: 5 minutes. There is never a total timeout: the server builds a PST
-    /// before its first byte, and a 40 GB PST takes as long as it takes.
+    /// limit. Default: 5 minutes. There is never a total timeout on the Action endpoint: the
+    /// server builds a PST before its first byte, and a 40 GB PST takes as long as it takes.
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.idle_timeout = timeout;
         self
     }
 
-    /// Builds the client.
+    /// Total time for the operations that answer with small JSON (lists, sessions, tokens).
+    /// Default: 2 minutes. Never applied to the Action endpoint.
+    pub fn response_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM bundle, besides the system's. The usual case for a
+    /// VBO server on :4443 with a private or self-signed certificate.
+    pub fn add_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pems.push(pem.into());
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM file, read when the client is built.
+    pub fn add_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_files.push(path.into());
+        self
+    }
+
+    /// Accepts any server certificate, valid or not. This removes the protection against a
+    /// man in the middle; a warning is logged each time a client is built with it.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// When failed requests are retried. Default: [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Builds the client. Fails on a malformed URL or CA file, before anything is sent.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
         let url = reqwest::Url::parse(&base_url).map_err(|e| {
-            Error::invalid(
-                "server",
-                format!("must be an http(s) URL such as https://vbo:4443: {e}"),
-            )
+            Error::invalid("server", format!("must be a URL such as https://vbo:4443 ({e})"))
         })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::invalid("server", "must use http or https"));
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(Error::invalid("server", "must be an http or https URL with a host"));
+        }
+        let mut certificates = Vec::new();
+        for path in &self.ca_files {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::invalid("ca_cert", format!("cannot read {}: {e}", path.display()))
+            })?;
+            certificates.extend(parse_pem(&pem, &path.display().to_string())?);
+        }
+        for pem in &self.ca_pems {
+            certificates.extend(parse_pem(pem, "the PEM given")?);
+        }
+        if self.accept_invalid_certs {
+            tracing::warn!(
+                server = %base_url,
+                "TLS certificate verification is OFF: any server can pose as this one"
+            );
         }
         // No `.timeout(..)`: a total timeout would also cover the body and cut long downloads.
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .tcp_keepalive(Duration::from_secs(60))
             .user_agent(concat!("vbo365/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(certificates)
+            .tls_danger_accept_invalid_certs(self.accept_invalid_certs)
             .build()
             .map_err(Error::transport)?;
-        let inner = Inner::default();
+        let inner = Inner {
+            shared: Arc::new(Shared {
+                retry: self.retry,
+                response_timeout: self.response_timeout,
+                ..Shared::default()
+            }),
+        };
         Ok(Client {
             api: generated::Client::new_with_client(&base_url, http, inner.clone()),
             inner,
@@ -63,7 +129,17 @@ impl ClientBuilder {
     }
 }
 
-/// A client for one VBO server.
+fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Error> {
+    let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+        Error::invalid("ca_cert", format!("{origin} is not a PEM certificate bundle ({e})"))
+    })?;
+    if certificates.is_empty() {
+        return Err(Error::invalid("ca_cert", format!("{origin} holds no PEM certificate")));
+    }
+    Ok(certificates)
+}
+
+/// A client for one VBO server. Clones share the connection pool and the access token.
 #[derive(Debug, Clone)]
 pub struct Client {
     api: generated::Client,
@@ -79,45 +155,71 @@ impl Client {
             base_url: base_url.into(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            response_timeout: Some(DEFAULT_RESPONSE_TIMEOUT),
+            ca_pems: Vec::new(),
+            ca_files: Vec::new(),
+            accept_invalid_certs: false,
+            retry: RetryPolicy::default(),
         }
     }
 
-    /// The generated client, for every operation of the spec. It sends the access token that
-    /// [`Client::login`] obtained.
+    /// The generated client, for every operation of the spec. Its requests carry the access
+    /// token, refresh it when it is about to expire or is refused, and retry as
+    /// [`RetryPolicy`] says. Convert its errors with [`Error::from_generated`].
     pub fn api(&self) -> &generated::Client {
         &self.api
     }
 
-    /// Gets an access token with the password grant and uses it for every later request.
+    /// The server's base URL.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.api)
+    }
+
+    /// Gets an access token with the password grant. Later requests use it, and the client
+    /// renews it with the refresh token (or, failing that, logs in again) before it expires.
     pub async fn login(
         &self,
         username: &str,
         password: impl Into<SecretString>,
     ) -> Result<types::Token, Error> {
         crate::validate::not_empty("username", username)?;
-        let grant = types::PasswordGrant {
-            grant_type: types::PasswordGrantGrantType::Password,
-            username: username
-                .try_into()
-                .map_err(|_| Error::invalid("username", "must not be empty"))?,
-            password: password.into(),
-        };
-        let result = self
-            .api
-            .create_token()
-            .body(types::TokenRequest::PasswordGrant(grant))
-            .send()
-            .await;
+        let password = password.into();
+        crate::validate::not_empty("password", password.expose())?;
+        self.authenticate(Grant::Password {
+            username: username.to_string(),
+            password,
+        })
+        .await
+    }
+
+    /// Gets an access token with the JWT bearer grant (organizations with security defaults).
+    pub async fn login_jwt(
+        &self,
+        client_id: &str,
+        assertion: impl Into<SecretString>,
+    ) -> Result<types::Token, Error> {
+        crate::validate::not_empty("client_id", client_id)?;
+        let assertion = assertion.into();
+        crate::validate::not_empty("assertion", assertion.expose())?;
+        self.authenticate(Grant::JwtBearer {
+            client_id: client_id.to_string(),
+            assertion,
+        })
+        .await
+    }
+
+    async fn authenticate(&self, grant: Grant) -> Result<types::Token, Error> {
+        let result = self.api.create_token().body(grant.request()?).send().await;
         let token = match result {
             Ok(token) => token.into_inner(),
-            Err(error) => return Err(Error::from_api(error, "create_token").await),
+            Err(error) => return Err(Error::from_generated(error, "create_token").await),
         };
-        self.inner.set_access_token(token.access_token.clone());
+        self.inner.shared.auth.store(&token, Some(grant));
         Ok(token)
     }
 
-    /// Performs `action` on one item and returns its typed outcome. The action is sent once
-    /// and never repeated by the client.
+    /// Performs `action` on one item and returns its typed outcome. The action is validated
+    /// before sending, sent once, and never repeated once it may have reached the server.
     pub async fn perform_action(
         &self,
         restore_session_id: Uuid,
@@ -127,6 +229,7 @@ impl Client {
     ) -> Result<ActionOutcome, Error> {
         const OPERATION: &str = "perform_mailbox_item_action";
         crate::validate::not_empty("itemId", item_id)?;
+        let span = tracing::info_span!("action", action = action.kind().wire_name());
         let result = self
             .api
             .perform_mailbox_item_action()
@@ -135,6 +238,7 @@ impl Client {
             .item_id(item_id)
             .body(action.body().clone())
             .send()
+            .instrument(span)
             .await;
         match result {
             Ok(response) => ActionOutcome::classify(response, self.idle_timeout)
@@ -146,7 +250,7 @@ impl Client {
             {
                 Ok(ActionOutcome::Done)
             }
-            Err(error) => Err(Error::from_api(error, OPERATION).await),
+            Err(error) => Err(Error::from_generated(error, OPERATION).await),
         }
     }
 }

@@ -106,6 +106,12 @@ impl Error {
         error
     }
 
+    pub(crate) fn io(field: &str, source: std::io::Error) -> Self {
+        let mut error = Self::new(Kind::Io, Reached::No).with_source(source);
+        error.inner.message = Some(field.to_string());
+        error
+    }
+
     /// Classifies a reqwest failure: a failed connect never reached the server.
     pub(crate) fn transport(error: reqwest::Error) -> Self {
         let (kind, reached) = if error.is_connect() {
@@ -131,6 +137,15 @@ impl Error {
         out
     }
 
+    /// Adds where it happened, in front of any message.
+    pub(crate) fn with_context(mut self, context: String) -> Self {
+        self.inner.message = Some(match self.inner.message.take() {
+            Some(message) => format!("{context}: {message}"),
+            None => context,
+        });
+        self
+    }
+
     pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
         self.inner.operation = Some(operation);
         self
@@ -141,9 +156,10 @@ impl Error {
         self
     }
 
-    /// Converts an error of the generated client, reading a bounded part of an undocumented
-    /// error body for its `message`.
-    pub(crate) async fn from_api<E: ServerMessage>(
+    /// Converts an error of the generated client (`client.api()...send()`), reading a bounded
+    /// part of an undocumented error body for its `message`. `operation` names the call in
+    /// Display.
+    pub async fn from_generated<E: ServerMessage>(
         error: progenitor_client::Error<E>,
         operation: &'static str,
     ) -> Self {
@@ -210,6 +226,14 @@ impl Error {
     /// The operation (spec `operationId`, snake case) that failed, if any.
     pub fn operation(&self) -> Option<&'static str> {
         self.inner.operation
+    }
+
+    /// The server's TLS certificate was not trusted (pass its CA, see
+    /// [`crate::ClientBuilder::add_ca_file`]).
+    pub fn is_certificate(&self) -> bool {
+        causes(self).any(|cause| {
+            matches!(cause.downcast_ref::<rustls::Error>(), Some(rustls::Error::InvalidCertificate(_)))
+        })
     }
 
     /// Input was rejected before anything was sent.
@@ -302,8 +326,15 @@ impl fmt::Display for Error {
         if let Some(message) = &self.inner.message {
             write!(f, ": {message}")?;
         }
-        if let Some(source) = &self.inner.source {
-            write!(f, ": {source}")?;
+        // Every distinct cause, so that "invalid peer certificate: UnknownIssuer" is not lost
+        // behind "error sending request".
+        let mut shown = String::new();
+        for cause in causes(self) {
+            let text = cause.to_string();
+            if !text.is_empty() && !shown.contains(&text) {
+                write!(f, ": {text}")?;
+                shown.push_str(&text);
+            }
         }
         Ok(())
     }
@@ -331,8 +362,28 @@ impl std::error::Error for Error {
     }
 }
 
-/// Error bodies that carry a human-readable explanation.
-pub(crate) trait ServerMessage {
+/// The causes of an error, innermost last, looking inside `std::io::Error` wrappers (which
+/// hide their payload from `source()`).
+fn causes(error: &Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    let mut next = error
+        .inner
+        .source
+        .as_deref()
+        .map(|s| s as &(dyn std::error::Error + 'static));
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static))
+            .or_else(|| current.source());
+        Some(current)
+    })
+}
+
+/// Error bodies of the spec that carry a human-readable explanation.
+pub trait ServerMessage {
+    /// The explanation, if any.
     fn server_message(self) -> Option<String>;
 }
 

@@ -1,36 +1,38 @@
-//! The generated client's hooks: every request gets the bearer token and the right `Accept`.
+//! The generated client's hooks. Every request gets the bearer token, a token close to expiry
+//! is refreshed first, a 401 is answered with one refresh and one retry, and failures that
+//! certainly did not reach the server (or idempotent GETs) are retried with backoff.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::Duration;
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{Method, StatusCode};
 
-use crate::SecretString;
+use crate::auth::Auth;
 use crate::generated::Client;
+use crate::retry::RetryPolicy;
 
-/// State shared by the generated client's requests.
-#[derive(Debug, Clone, Default)]
-pub struct Inner {
-    token: Arc<RwLock<Option<SecretString>>>,
-}
-
-impl Inner {
-    /// Sets the access token sent with every request but `createToken`.
-    pub fn set_access_token(&self, token: SecretString) {
-        *self.token.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
-    }
-
-    fn bearer(&self) -> Option<HeaderValue> {
-        let token = self.token.read().unwrap_or_else(|e| e.into_inner());
-        let token = token.as_ref()?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).ok()?;
-        value.set_sensitive(true);
-        Some(value)
-    }
-}
+/// Operation ids as the hooks see them (progenitor passes them in snake case).
+const TOKEN_OPERATION: &str = "create_token";
+const ACTION_OPERATION: &str = "perform_mailbox_item_action";
 
 /// The Action endpoint answers with a file, JSON or nothing; say that we accept all of them.
 const ACTION_ACCEPT: &str = "application/octet-stream, application/json";
+
+/// State shared by all requests of one client (and its clones).
+#[derive(Debug, Clone, Default)]
+pub struct Inner {
+    pub(crate) shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) auth: Auth,
+    pub(crate) retry: RetryPolicy,
+    /// Total time allowed for operations that return small JSON (every one but the Action).
+    pub(crate) response_timeout: Option<Duration>,
+}
 
 impl ClientHooks<Inner> for Client {
     async fn pre<E>(
@@ -38,17 +40,154 @@ impl ClientHooks<Inner> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        use progenitor_client::ClientInfo;
-        if info.operation_id != "create_token"
-            && let Some(bearer) = self.inner().bearer()
-        {
-            request.headers_mut().insert(AUTHORIZATION, bearer);
-        }
-        if info.operation_id == "perform_mailbox_item_action" {
+        let shared = &self.inner().shared;
+        if info.operation_id == ACTION_OPERATION {
             request
                 .headers_mut()
                 .insert(ACCEPT, HeaderValue::from_static(ACTION_ACCEPT));
+        } else if let Some(timeout) = shared.response_timeout {
+            // Small JSON answers only: the Action's file body must never have a total timeout.
+            *request.timeout_mut() = Some(timeout);
+        }
+        if info.operation_id != TOKEN_OPERATION {
+            if let Some(generation) = shared.auth.needs_refresh()
+                && let Err(error) = shared.auth.refresh(self.client(), self.baseurl(), generation).await
+            {
+                // The server decides: the old token may still be accepted.
+                tracing::warn!(%error, "could not refresh the access token before it expires");
+            }
+            if let Some((bearer, _)) = shared.auth.bearer() {
+                request.headers_mut().insert(AUTHORIZATION, bearer);
+            }
         }
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let shared = &self.inner().shared;
+        let operation = info.operation_id;
+        let idempotent = request.method() == Method::GET;
+        let mut refreshed = false;
+        let mut attempt = 0u32;
+        let mut request = request;
+        loop {
+            // Keep a copy for a retry; every body this API sends is small and in memory.
+            let spare = request.try_clone();
+            let generation = shared.auth.bearer().map(|(_, g)| g);
+            tracing::debug!(operation, method = %request.method(), attempt, "sending");
+            let result = self.client().execute(request).await;
+            let Some(next) = spare else { return result };
+            match &result {
+                Ok(response)
+                    if response.status() == StatusCode::UNAUTHORIZED
+                        && operation != TOKEN_OPERATION
+                        && !refreshed
+                        && shared.auth.can_refresh() =>
+                {
+                    // Rejected before it ran: safe to repeat once with a fresh token.
+                    refreshed = true;
+                    tracing::info!(operation, "401: refreshing the access token and retrying once");
+                    if let Err(error) = shared
+                        .auth
+                        .refresh(self.client(), self.baseurl(), generation.unwrap_or_default())
+                        .await
+                    {
+                        tracing::warn!(%error, "could not refresh the access token");
+                        return result;
+                    }
+                    request = with_bearer(next, &shared.auth);
+                }
+                Ok(response) if idempotent && shared.retry.retries_status(response.status(), attempt) => {
+                    let delay = shared.retry.delay(attempt, retry_after(response));
+                    tracing::info!(operation, status = %response.status(), attempt, ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    request = next;
+                }
+                Err(error) if shared.retry.retries_error(error, idempotent, attempt) => {
+                    let delay = shared.retry.delay(attempt, None);
+                    tracing::info!(operation, error = %error.without_url_ref(), attempt, ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    request = next;
+                }
+                _ => {
+                    if let Ok(response) = &result {
+                        tracing::debug!(operation, status = %response.status(), "answered");
+                    }
+                    return result;
+                }
+            }
+        }
+    }
+}
+
+fn with_bearer(mut request: reqwest::Request, auth: &Auth) -> reqwest::Request {
+    if let Some((bearer, _)) = auth.bearer() {
+        request.headers_mut().insert(AUTHORIZATION, bearer);
+    }
+    request
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// reqwest errors print their URL; log lines carry the operation instead.
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(url) = self.url() {
+            text = text.replace(url.as_str(), "<url>");
+        }
+        text
+    }
+}
+
+#[cfg(all(test, feature = "spec"))]
+mod tests {
+    /// The hooks match operations by id; a renamed operation in the spec must fail here, not
+    /// silently lose its Accept header or send a bearer token to the token endpoint.
+    #[test]
+    fn the_operation_ids_of_the_hooks_are_in_the_spec() {
+        let spec = crate::spec::Spec::embedded();
+        let ids: Vec<String> = spec.document()["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op.get("operationId")?.as_str())
+            .map(snake_case)
+            .collect();
+        for id in [super::TOKEN_OPERATION, super::ACTION_OPERATION] {
+            assert!(ids.iter().any(|x| x == id), "{id} is not an operation of the spec: {ids:?}");
+        }
+    }
+
+    fn snake_case(id: &str) -> String {
+        let mut out = String::new();
+        for c in id.chars() {
+            if c.is_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
     }
 }

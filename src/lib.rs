@@ -34,21 +34,30 @@ pub mod generated {
 }
 
 mod action;
+mod auth;
+mod bulk;
 mod client;
+mod download;
 mod error;
 mod hooks;
 mod outcome;
+mod retry;
 mod secret;
 #[cfg(feature = "spec")]
 pub mod spec;
 pub mod validate;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
-pub use error::Error;
+pub use bulk::{BulkItem, BulkOptions, BulkOutcome};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
+};
+pub use download::{Destination, Progress, SavedFile};
+pub use error::{Error, ServerMessage};
 pub use generated::types;
 pub use hooks::Inner;
 pub use outcome::{ActionOutcome, FileDownload, FileKind};
+pub use retry::RetryPolicy;
 pub use secret::SecretString;
 
 /// The README's examples, compiled as doc tests so that they stay true.

@@ -1,0 +1,212 @@
+//! Access tokens: obtained once, refreshed shortly before they expire, refreshed once more on
+//! a 401, and shared by every request of a client. Token values never reach a log line.
+
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+
+use crate::generated::types;
+use crate::{Error, SecretString};
+
+/// Path of the token operation (`createToken`). A test checks it against the spec, because the
+/// refresh is sent from inside the generated client's hooks, where the generated operation
+/// cannot be called.
+pub(crate) const TOKEN_PATH: &str = "/v4/token";
+
+/// Refresh this long before expiry at most; less for short-lived tokens (a fifth of their life).
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// The grant that obtained the session, kept to log in again when the refresh token fails.
+#[derive(Debug, Clone)]
+pub(crate) enum Grant {
+    Password {
+        username: String,
+        password: SecretString,
+    },
+    JwtBearer {
+        client_id: String,
+        assertion: SecretString,
+    },
+}
+
+#[derive(Debug, Default)]
+struct TokenState {
+    access: Option<SecretString>,
+    refresh: Option<SecretString>,
+    expires_at: Option<Instant>,
+    lifetime: Duration,
+    /// Bumped by every new token, so that concurrent 401s share one refresh.
+    generation: u64,
+    grant: Option<Grant>,
+}
+
+/// The token store of one client.
+#[derive(Debug, Default)]
+pub(crate) struct Auth {
+    state: RwLock<TokenState>,
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl Auth {
+    /// The current bearer header value and its generation.
+    pub(crate) fn bearer(&self) -> Option<(HeaderValue, u64)> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let token = state.access.as_ref()?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).ok()?;
+        value.set_sensitive(true);
+        Some((value, state.generation))
+    }
+
+    /// Whether the token is close enough to expiry to refresh before the next request.
+    pub(crate) fn needs_refresh(&self) -> Option<u64> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let expires_at = state.expires_at?;
+        let margin = REFRESH_MARGIN.min(state.lifetime / 5);
+        let can_refresh = state.refresh.is_some() || state.grant.is_some();
+        (can_refresh && Instant::now() + margin >= expires_at).then_some(state.generation)
+    }
+
+    /// Whether a 401 can be answered with a refresh.
+    pub(crate) fn can_refresh(&self) -> bool {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        state.refresh.is_some() || state.grant.is_some()
+    }
+
+    /// Stores a token from `createToken`.
+    pub(crate) fn store(&self, token: &types::Token, grant: Option<Grant>) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let lifetime = Duration::from_secs(token.expires_in.max(0).unsigned_abs());
+        state.access = Some(token.access_token.clone());
+        state.refresh = token.refresh_token.clone();
+        state.expires_at = Some(Instant::now() + lifetime);
+        state.lifetime = lifetime;
+        state.generation += 1;
+        if grant.is_some() {
+            state.grant = grant;
+        }
+        tracing::debug!(expires_in_s = lifetime.as_secs(), generation = state.generation, "stored a new access token");
+    }
+
+    /// Refreshes the token unless another request already did since `seen_generation`. Tries
+    /// the refresh token first, then the original grant. Concurrent callers wait for one refresh.
+    pub(crate) async fn refresh(
+        &self,
+        http: &reqwest::Client,
+        base_url: &str,
+        seen_generation: u64,
+    ) -> Result<(), Error> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let (refresh, grant) = {
+            let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if state.generation != seen_generation {
+                return Ok(()); // another request refreshed while we waited
+            }
+            (state.refresh.clone(), state.grant.clone())
+        };
+        let mut last_error = None;
+        if let Some(refresh_token) = refresh {
+            let body = types::TokenRequest::RefreshTokenGrant(types::RefreshTokenGrant {
+                grant_type: types::RefreshTokenGrantGrantType::RefreshToken,
+                refresh_token,
+            });
+            match request_token(http, base_url, &body).await {
+                Ok(token) => {
+                    self.store(&token, None);
+                    tracing::info!("refreshed the access token with the refresh token");
+                    return Ok(());
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the refresh token was refused; logging in again");
+                    last_error = Some(error);
+                }
+            }
+        }
+        if let Some(grant) = grant {
+            let token = request_token(http, base_url, &grant.request()?).await?;
+            self.store(&token, None);
+            tracing::info!("obtained a new access token with the original grant");
+            return Ok(());
+        }
+        Err(last_error.unwrap_or_else(|| {
+            Error::invalid("token", "there is no refresh token or login to renew the session with")
+        }))
+    }
+}
+
+impl Grant {
+    pub(crate) fn request(&self) -> Result<types::TokenRequest, Error> {
+        Ok(match self {
+            Self::Password { username, password } => {
+                types::TokenRequest::PasswordGrant(types::PasswordGrant {
+                    grant_type: types::PasswordGrantGrantType::Password,
+                    username: username
+                        .as_str()
+                        .try_into()
+                        .map_err(|_| Error::invalid("username", "must not be empty"))?,
+                    password: password.clone(),
+                })
+            }
+            Self::JwtBearer {
+                client_id,
+                assertion,
+            } => types::TokenRequest::JwtBearerGrant(types::JwtBearerGrant {
+                grant_type: types::JwtBearerGrantGrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+                client_id: client_id
+                    .as_str()
+                    .try_into()
+                    .map_err(|_| Error::invalid("client_id", "must not be empty"))?,
+                assertion: assertion.clone(),
+            }),
+        })
+    }
+}
+
+/// Posts a grant to the token endpoint, form-encoded as the spec says.
+async fn request_token(
+    http: &reqwest::Client,
+    base_url: &str,
+    grant: &types::TokenRequest,
+) -> Result<types::Token, Error> {
+    const OPERATION: &str = "create_token";
+    let form = serde_urlencoded::to_string(grant)
+        .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))?;
+    let response = http
+        .post(format!("{base_url}{TOKEN_PATH}"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ACCEPT, "application/json")
+        .body(form)
+        .send()
+        .await
+        .map_err(|e| Error::transport(e).with_operation(OPERATION))?;
+    let status = response.status();
+    if !status.is_success() {
+        let body = response.bytes().await.unwrap_or_default();
+        let message = serde_json::from_slice::<types::OAuthError>(&body)
+            .ok()
+            .and_then(crate::error::ServerMessage::server_message);
+        return Err(Error::status_error(status, message).with_operation(OPERATION));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::transport(e).with_operation(OPERATION))?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Error::decode(format!("the token response is not the documented JSON: {e}"))
+            .with_operation(OPERATION)
+    })
+}
+
+#[cfg(all(test, feature = "spec"))]
+mod tests {
+    #[test]
+    fn the_token_path_is_the_specs() {
+        let spec = crate::spec::Spec::embedded();
+        let paths = spec.document()["paths"].as_object().unwrap();
+        let (path, _) = paths
+            .iter()
+            .find(|(_, item)| item.pointer("/post/operationId").and_then(|v| v.as_str()) == Some("createToken"))
+            .expect("the spec has createToken");
+        assert_eq!(path, super::TOKEN_PATH);
+    }
+}

@@ -1,0 +1,112 @@
+//! One action on many items, with a concurrency limit, a result per item, and no item's
+//! failure stopping the others.
+
+use std::path::PathBuf;
+
+use futures_util::StreamExt as _;
+use uuid::Uuid;
+
+use crate::download::{Destination, SavedFile};
+use crate::generated::types::RestoreStatistics;
+use crate::{Action, ActionOutcome, Client, Error};
+
+/// What one item of a bulk run came to.
+#[derive(Debug)]
+pub enum BulkOutcome {
+    /// An export or save, written to disk.
+    Saved(SavedFile),
+    /// A restore, with its statistics.
+    Restored(RestoreStatistics),
+    /// A send.
+    Done,
+}
+
+/// How a bulk run goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkOptions {
+    /// Items in flight at once (at least 1).
+    pub concurrency: usize,
+    /// Where files go, for the actions that return files (`exportToPst`, `savetoMsg`).
+    pub directory: Option<PathBuf>,
+}
+
+/// The result for one item, in the order the items were given.
+#[derive(Debug)]
+pub struct BulkItem {
+    /// The item.
+    pub item_id: String,
+    /// What happened to it.
+    pub result: Result<BulkOutcome, Error>,
+}
+
+impl Client {
+    /// Performs `action` on every item, at most `options.concurrency` at a time. Files (PST,
+    /// MSG) are saved into `options.directory`, which file actions require. `on_item` sees each
+    /// result as it completes, for progress. Fails before sending anything when the input is
+    /// invalid; after that, every item gets its own result.
+    pub async fn perform_bulk(
+        &self,
+        restore_session_id: Uuid,
+        mailbox_id: Uuid,
+        item_ids: Vec<String>,
+        action: &Action,
+        options: &BulkOptions,
+        mut on_item: impl FnMut(&BulkItem),
+    ) -> Result<Vec<BulkItem>, Error> {
+        let concurrency = options.concurrency;
+        if concurrency == 0 {
+            return Err(Error::invalid("concurrency", "must be at least 1"));
+        }
+        for (index, id) in item_ids.iter().enumerate() {
+            crate::validate::not_empty(&format!("itemIds[{index}]"), id)?;
+        }
+        let destination = match (action.kind().changes_data(), options.directory.clone()) {
+            (true, _) => None,
+            (false, Some(dir)) => {
+                let destination = Destination::Directory(dir);
+                destination.check()?;
+                Some(destination)
+            }
+            (false, None) => {
+                return Err(Error::invalid(
+                    "to",
+                    format!("{} returns files: a directory to save them in is required", action.kind().wire_name()),
+                ));
+            }
+        };
+        let destination = destination.as_ref();
+        let mut results: Vec<(usize, BulkItem)> = futures_util::stream::iter(item_ids.into_iter().enumerate())
+            .map(|(index, item_id)| async move {
+                let result = self
+                    .bulk_one(restore_session_id, mailbox_id, &item_id, action, destination)
+                    .await;
+                (index, BulkItem { item_id, result })
+            })
+            .buffer_unordered(concurrency)
+            .inspect(|(_, item)| on_item(item))
+            .collect()
+            .await;
+        results.sort_by_key(|(index, _)| *index);
+        Ok(results.into_iter().map(|(_, item)| item).collect())
+    }
+
+    async fn bulk_one(
+        &self,
+        session: Uuid,
+        mailbox: Uuid,
+        item_id: &str,
+        action: &Action,
+        destination: Option<&Destination>,
+    ) -> Result<BulkOutcome, Error> {
+        match self.perform_action(session, mailbox, item_id, action).await? {
+            ActionOutcome::File(file) => {
+                let destination = destination.ok_or_else(|| {
+                    Error::decode("the server returned a file for an action that returns none")
+                })?;
+                Ok(BulkOutcome::Saved(file.save(destination, item_id, |_| {}).await?))
+            }
+            ActionOutcome::Restored(statistics) => Ok(BulkOutcome::Restored(statistics)),
+            ActionOutcome::Done => Ok(BulkOutcome::Done),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Saving a downloaded file: streamed to a temporary file beside the target, in constant
+//! memory, and renamed into place only once the whole body has arrived and matches its
+//! `Content-Length`. On any error or cancellation nothing is left under the final name.
+
+use std::path::{Path, PathBuf};
+
+use tokio::io::AsyncWriteExt as _;
+
+use crate::{Error, FileDownload, FileKind};
+
+/// Size of the write buffer: large enough for few system calls, small enough to stay lean.
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// Where a download goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Exactly this file. It must not exist yet, unless `overwrite` is set.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Whether an existing file is replaced (atomically, once the download is complete).
+        overwrite: bool,
+    },
+    /// A file in this directory, named from the item and the detected kind
+    /// (`<item id>.pst`, `.zip` or `.msg`), never replacing an existing file.
+    Directory(PathBuf),
+}
+
+impl Destination {
+    /// A directory if `path` is an existing directory, else that file (not overwritten).
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        if path.is_dir() {
+            Self::Directory(path)
+        } else {
+            Self::File {
+                path,
+                overwrite: false,
+            }
+        }
+    }
+
+    /// Checks what can be checked before the action is sent: the directory exists and an
+    /// explicit file does not (unless it may be overwritten).
+    pub fn check(&self) -> Result<(), Error> {
+        let (dir, file) = match self {
+            Self::Directory(dir) => (dir.as_path(), None),
+            Self::File { path, overwrite } => {
+                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                (dir, (!overwrite).then_some(path))
+            }
+        };
+        if !dir.is_dir() {
+            return Err(Error::invalid("to", format!("directory {} does not exist", dir.display())));
+        }
+        if let Some(file) = file
+            && file.exists()
+        {
+            return Err(Error::invalid(
+                "to",
+                format!("{} already exists; choose another name or allow overwriting", file.display()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Progress of a download, for a UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes written so far.
+    pub done: u64,
+    /// The announced size, when the server sent one.
+    pub total: Option<u64>,
+}
+
+/// A file saved in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: FileKind,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+impl FileDownload {
+    /// Streams the file to `destination`, calling `progress` after each piece. `item_id`
+    /// names the file when the destination is a directory.
+    pub async fn save(
+        mut self,
+        destination: &Destination,
+        item_id: &str,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<SavedFile, Error> {
+        destination.check()?;
+        let (dir, target, overwrite) = match destination {
+            Destination::Directory(dir) => {
+                (dir.clone(), free_name(dir, &file_stem(item_id), self.kind().extension()), false)
+            }
+            Destination::File { path, overwrite } => {
+                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                (dir.to_path_buf(), path.clone(), *overwrite)
+            }
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".vbo-download-")
+            .suffix(".part")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&format!("creating a temporary file in {}", dir.display()), e))?;
+        let writing = || format!("writing {}", temp.path().display());
+        let file = temp.as_file().try_clone().map_err(|e| Error::io(&writing(), e))?;
+        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
+        let total = self.length();
+        let mut done = 0u64;
+        progress(Progress { done, total });
+        while let Some(chunk) = self.next_chunk().await? {
+            out.write_all(&chunk).await.map_err(|e| Error::io(&writing(), e))?;
+            done += chunk.len() as u64;
+            progress(Progress { done, total });
+        }
+        out.flush().await.map_err(|e| Error::io(&writing(), e))?;
+        let file = out.into_inner();
+        file.sync_all().await.map_err(|e| Error::io(&writing(), e))?;
+        drop(file);
+        let placed = if overwrite {
+            temp.persist(&target).map_err(|e| e.error)
+        } else {
+            temp.persist_noclobber(&target).map_err(|e| e.error)
+        };
+        placed.map_err(|e| Error::io(&format!("moving the download to {}", target.display()), e))?;
+        tracing::info!(path = %target.display(), bytes = done, kind = ?self.kind(), "saved");
+        Ok(SavedFile {
+            path: target,
+            kind: self.kind(),
+            bytes: done,
+        })
+    }
+}
+
+/// A file name from an item id: ids are base64-like, so `/` and anything unusual become `_`.
+fn file_stem(item_id: &str) -> String {
+    let mut stem: String = item_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_=.".contains(c) { c } else { '_' })
+        .collect();
+    stem = stem.trim_start_matches('.').to_string();
+    stem.truncate(200);
+    if stem.is_empty() { "item".to_string() } else { stem }
+}
+
+/// `<stem>.<ext>`, or `<stem> (2).<ext>` and so on when taken.
+fn free_name(dir: &Path, stem: &str, extension: &str) -> PathBuf {
+    let first = dir.join(format!("{stem}.{extension}"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("{stem} ({n}).{extension}")))
+        .find(|p| !p.exists())
+        .expect("some number is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_ids_become_safe_file_names() {
+        assert_eq!(file_stem("AAAA-b_c+d/e=="), "AAAA-b_c_d_e==");
+        assert_eq!(file_stem("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(file_stem(""), "item");
+        assert_eq!(file_stem(&"x".repeat(300)).len(), 200);
+    }
+}
