@@ -75,10 +75,21 @@ impl Auth {
 
     /// Stores a token from `createToken`.
     pub(crate) fn store(&self, token: &types::Token, grant: Option<Grant>) {
-        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         let lifetime = Duration::from_secs(token.expires_in.max(0).unsigned_abs());
-        state.access = Some(token.access_token.clone());
-        state.refresh = token.refresh_token.clone();
+        self.store_parts(token.access_token.clone(), token.refresh_token.clone(), lifetime, grant);
+    }
+
+    /// Stores an access token, its refresh token and the time it has left.
+    pub(crate) fn store_parts(
+        &self,
+        access: SecretString,
+        refresh: Option<SecretString>,
+        lifetime: Duration,
+        grant: Option<Grant>,
+    ) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.access = Some(access);
+        state.refresh = refresh;
         state.expires_at = Some(Instant::now() + lifetime);
         state.lifetime = lifetime;
         state.generation += 1;

@@ -208,6 +208,21 @@ impl Client {
         .await
     }
 
+    /// Continues with a token obtained earlier (for example saved by `vbo login --save-token`)
+    /// that has `expires_in` left. It is renewed with `refresh_token` when it runs out; with
+    /// no refresh token, an expired token ends in a 401.
+    pub fn resume(
+        &self,
+        access_token: impl Into<SecretString>,
+        refresh_token: Option<SecretString>,
+        expires_in: Duration,
+    ) {
+        self.inner
+            .shared
+            .auth
+            .store_parts(access_token.into(), refresh_token, expires_in, None);
+    }
+
     async fn authenticate(&self, grant: Grant) -> Result<types::Token, Error> {
         let result = self.api.create_token().body(grant.request()?).send().await;
         let token = match result {

@@ -41,6 +41,7 @@ mod download;
 mod error;
 mod hooks;
 mod outcome;
+mod paging;
 mod retry;
 mod secret;
 #[cfg(feature = "spec")]
