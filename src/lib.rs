@@ -44,6 +44,8 @@ mod outcome;
 mod paging;
 mod retry;
 mod secret;
+#[cfg(feature = "sim")]
+pub mod sim;
 #[cfg(feature = "spec")]
 pub mod spec;
 pub mod validate;

@@ -37,6 +37,12 @@ pub struct SchemaValidator {
 }
 
 impl SchemaValidator {
+    /// The compiled validator, for callers that need structured errors: the simulator names
+    /// the `oneOf` branch a request meant instead of "not valid under any of the schemas".
+    pub fn validator(&self) -> &jsonschema::Validator {
+        &self.validator
+    }
+
     /// Every violation of `instance`, each as `<instance path>: <reason>`.
     pub fn errors(&self, instance: &Value) -> Vec<String> {
         self.validator

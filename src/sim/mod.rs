@@ -1,0 +1,269 @@
+//! The embedded VBO v4 simulator: a real HTTP(S) server that behaves as the v4 server does for
+//! every operation of `openapi/vbo-v4.yaml`, so that the demo, the end-to-end tests and users'
+//! CI have a server to talk to.
+//!
+//! It reads the embedded spec when it starts: the routes, which operations need a token, and
+//! the schemas that every request is checked against all come from it. Responses are built
+//! from the generated [`crate::types`], so their shape comes from the spec too.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use vbo365::sim::{SimConfig, Simulator};
+//!
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! println!("listening on {}, CA at {:?}", sim.base_url(), sim.ca_cert_path());
+//! let client = vbo365::Client::builder(sim.base_url())
+//!     .add_ca_pem(sim.ca_pem().unwrap_or_default())
+//!     .build()?;
+//! client.login(sim.username(), sim.password().clone()).await?;
+//! // ...
+//! sim.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What it simulates, and the choices made where the real server's behaviour is unknown, are
+//! listed on [`Simulator`].
+
+mod data;
+mod http;
+mod msg;
+mod pst;
+mod request;
+mod state;
+mod tls;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use data::{Attachment, Catalog, FolderData, ItemData, MailboxData, Person, SessionSeed};
+pub use state::{RestoredItem, SentMessage};
+
+use crate::SecretString;
+
+/// The port of the real v4 server; the simulator's default is a free port instead.
+pub const DEFAULT_PORT: u16 = 4443;
+/// The account the simulator accepts by default (the spec's own example).
+pub const DEFAULT_USERNAME: &str = "admin@westsupport.onmicrosoft.com";
+/// The password of [`DEFAULT_USERNAME`] (the spec's own example). A simulator has nothing to
+/// protect; a configurable account lets tests check that wrong credentials are refused.
+pub const DEFAULT_PASSWORD: &str = "paSSw0rd";
+/// Default size of an exported PST: small enough for tests, large enough to stream.
+pub const DEFAULT_PST_SIZE: u64 = 1 << 20;
+
+/// How to start a [`Simulator`].
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Address to listen on. Default: 127.0.0.1.
+    pub addr: IpAddr,
+    /// Port to listen on; 0 picks a free one. Default: 0.
+    pub port: u16,
+    /// HTTPS with a certificate from a CA generated at start (the real server is HTTPS only).
+    /// Default: true.
+    pub tls: bool,
+    /// Seed of the backed-up data: the same seed gives the same ids, subjects and dates.
+    /// Default: 1.
+    pub seed: u64,
+    /// Lifetime of an access token. Default: 60 minutes, like the real server.
+    pub token_lifetime: Duration,
+    /// Size in bytes of the PST that `exportToPst` returns. Default: 1 MiB.
+    pub pst_size: u64,
+    /// The account that `createToken` accepts. Default: [`DEFAULT_USERNAME`].
+    pub username: String,
+    /// Its password. Default: [`DEFAULT_PASSWORD`].
+    pub password: SecretString,
+    /// Directory for the CA certificate file; `None` makes a fresh temporary directory that is
+    /// removed at shutdown.
+    pub ca_dir: Option<PathBuf>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            tls: true,
+            seed: 1,
+            token_lifetime: Duration::from_secs(3600),
+            pst_size: DEFAULT_PST_SIZE,
+            username: DEFAULT_USERNAME.to_string(),
+            password: SecretString::new(DEFAULT_PASSWORD),
+            ca_dir: None,
+        }
+    }
+}
+
+/// Why the simulator could not start or stop.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The configuration cannot work.
+    #[error("invalid simulator configuration: {0}")]
+    Config(String),
+    /// The embedded spec could not be turned into routes and validators.
+    #[error("the embedded spec cannot drive the simulator: {0}")]
+    Spec(String),
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The CA or server certificate could not be made or written.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
+    /// The server task failed.
+    #[error("the simulator's server failed: {0}")]
+    Server(String),
+}
+
+/// The simulator. [`Simulator::start`] starts one.
+///
+/// What it does, where the real server's behaviour had to be chosen:
+/// - **Accounts.** `createToken` accepts the configured account with the password grant, its
+///   refresh tokens (each used once), and the JWT bearer grant for the organization's name as
+///   `client_id` with any three-part assertion. Anything else is `400 invalid_grant`.
+/// - **Data.** One organization, two seeded restore sessions (one working, one stopped) and
+///   four mailboxes (one an archive) with folders and messages; see [`Catalog`]. The first
+///   mailbox holds more than 30 items, so its item list is paged.
+/// - **Production side.** Restores write to a production copy of each mailbox that starts
+///   empty, as if the items had been lost: the first restore of an item creates it, a repeat
+///   skips it, and a repeat after [`RunningSimulator::change_restored_item`] merges it
+///   (skips it when `changedItems` is false). `excludeDrafts`/`excludeDeletedItems` skip
+///   items of those folders; the other flags are accepted and have nothing to act on.
+/// - **Exchange credentials** of restores are not checked (there is no Exchange), except
+///   that an application certificate must be base64, as on the real server.
+/// - **Sends** go to the outbox ([`RunningSimulator::outbox`]) with the item as an MSG
+///   attachment, once the VEX email settings have notifications enabled, a server and a
+///   sender address.
+/// - **Stopped sessions** answer 400 to everything but reading and stopping them; stopping
+///   twice is not an error.
+pub struct Simulator;
+
+impl Simulator {
+    /// Starts the simulator on its own tasks of the current tokio runtime.
+    pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
+        http::start(config).await
+    }
+}
+
+/// A running simulator. Dropping it stops the server; [`RunningSimulator::shutdown`] stops it
+/// gracefully and reports errors.
+pub struct RunningSimulator {
+    pub(crate) base_url: String,
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) ca: Option<tls::CaFile>,
+    pub(crate) shared: Arc<state::Shared>,
+    pub(crate) handle: axum_server::Handle<SocketAddr>,
+    pub(crate) task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("base_url", &self.base_url)
+            .field("ca_cert_path", &self.ca_cert_path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSimulator {
+    /// The URL to give a client, such as `https://127.0.0.1:41234` (without `/v4`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The CA certificate that signed the server's certificate, as PEM; `None` without TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca.as_ref().map(|ca| ca.pem.as_str())
+    }
+
+    /// The file holding [`RunningSimulator::ca_pem`], for clients that take a CA file.
+    pub fn ca_cert_path(&self) -> Option<&Path> {
+        self.ca.as_ref().map(|ca| ca.path.as_path())
+    }
+
+    /// The account that `createToken` accepts.
+    pub fn username(&self) -> &str {
+        &self.shared.username
+    }
+
+    /// The password of [`RunningSimulator::username`].
+    pub fn password(&self) -> &SecretString {
+        &self.shared.password
+    }
+
+    /// The seeded backed-up data: organization, sessions, mailboxes, folders and items.
+    pub fn catalog(&self) -> &Catalog {
+        &self.shared.catalog
+    }
+
+    /// Every message the send actions sent, oldest first.
+    pub fn outbox(&self) -> Vec<SentMessage> {
+        self.shared.outbox()
+    }
+
+    /// What restores have put in the production mailbox with this address (not an archive),
+    /// or `None` if the organization has no such mailbox.
+    pub fn mailbox_contents(&self, email: &str) -> Option<Vec<RestoredItem>> {
+        self.shared.mailbox_contents(email)
+    }
+
+    /// Simulates a user changing a restored item in production, so that the next restore of
+    /// it merges. Returns false if no such restored item exists.
+    pub fn change_restored_item(&self, email: &str, folder: &str, item_id: &str) -> bool {
+        self.shared.change_restored_item(email, folder, item_id)
+    }
+
+    /// Makes every access token issued so far expired, as if its lifetime had run out.
+    pub fn expire_access_tokens(&self) {
+        self.shared.expire_access_tokens()
+    }
+
+    /// Changes the size of the PSTs that later exports return.
+    pub fn set_pst_size(&self, bytes: u64) -> Result<(), SimError> {
+        pst::check_size(bytes).map_err(SimError::Config)?;
+        self.shared
+            .pst_size
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (for up to 10 seconds),
+    /// and removes the temporary CA directory.
+    pub async fn shutdown(mut self) -> Result<(), SimError> {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        let result = match self.task.take() {
+            Some(task) => match task.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(SimError::Server(e.to_string())),
+                Err(e) => Err(SimError::Server(format!("the server task ended: {e}"))),
+            },
+            None => Ok(()),
+        };
+        if let Some(ca) = self.ca.take() {
+            ca.remove();
+        }
+        result
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.handle.shutdown();
+        }
+        if let Some(ca) = self.ca.take() {
+            ca.remove();
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! The simulator's mutable state: tokens, sessions, settings, the outbox and the production
+//! side of the mailboxes. One mutex guards it all, held only for short, non-async sections,
+//! so that concurrent requests never lose or duplicate an update.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::data::{Catalog, ItemData};
+use crate::SecretString;
+use crate::types;
+
+/// A restore session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: types::RestoreSessionType,
+    pub created: DateTime<Utc>,
+    pub ended: Option<DateTime<Utc>>,
+}
+
+impl Session {
+    pub fn is_working(&self) -> bool {
+        self.ended.is_none()
+    }
+}
+
+/// An item that a restore put in a production mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredItem {
+    /// ID of the backed-up item it came from.
+    pub item_id: String,
+    /// Folder path it was restored to.
+    pub folder: String,
+    /// Its subject.
+    pub subject: String,
+    /// Whether it is marked unread.
+    pub unread: bool,
+    /// Whether it changed in production since it was last restored.
+    pub changed_since_restore: bool,
+    /// How many restores created or merged it.
+    pub restores: u32,
+}
+
+/// A message that a send action sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMessage {
+    /// Sender address.
+    pub from: String,
+    /// Recipient address.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// Body text, if the request gave one.
+    pub text: Option<String>,
+    /// ID of the backed-up item that is attached.
+    pub item_id: String,
+    /// File name of the attachment.
+    pub attachment_name: String,
+    /// The attachment: the item as an MSG file.
+    pub attachment: Vec<u8>,
+}
+
+/// What a restore counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub created: i64,
+    pub merged: i64,
+    pub skipped: i64,
+}
+
+/// How a restore treats the target.
+#[derive(Debug, Clone, Default)]
+pub struct RestorePlan {
+    pub target_mailbox: Uuid,
+    pub folder: String,
+    pub changed_items: bool,
+    pub mark_unread: bool,
+    pub exclude_drafts: bool,
+    pub exclude_deleted_items: bool,
+}
+
+/// The VEX email settings.
+#[derive(Debug, Clone)]
+struct Vex {
+    enable_notification: bool,
+    server: Option<String>,
+    port: u32,
+    use_authentication: bool,
+    user_name: Option<String>,
+    /// Kept so that a PUT behaves like the real server; never returned.
+    #[allow(dead_code)]
+    user_password: Option<SecretString>,
+    use_ssl: bool,
+    from: Option<String>,
+}
+
+impl Default for Vex {
+    fn default() -> Self {
+        Self {
+            enable_notification: false,
+            server: None,
+            port: 25,
+            use_authentication: false,
+            user_name: None,
+            user_password: None,
+            use_ssl: false,
+            from: None,
+        }
+    }
+}
+
+struct Issued {
+    user: String,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    sessions: Vec<Session>,
+    tokens: HashMap<String, Issued>,
+    refresh_tokens: HashMap<String, String>,
+    vex: Vex,
+    outbox: Vec<SentMessage>,
+    production: HashMap<Uuid, Vec<RestoredItem>>,
+}
+
+/// Everything the request handlers share.
+pub struct Shared {
+    pub catalog: Catalog,
+    pub username: String,
+    pub password: SecretString,
+    pub token_lifetime: Duration,
+    pub pst_size: AtomicU64,
+    state: Mutex<State>,
+}
+
+/// A new access or refresh token: 256 random bits.
+fn new_token() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+impl Shared {
+    pub fn new(
+        catalog: Catalog,
+        username: String,
+        password: SecretString,
+        token_lifetime: Duration,
+        pst_size: u64,
+    ) -> Self {
+        let sessions = catalog
+            .sessions
+            .iter()
+            .map(|s| Session {
+                id: s.id,
+                name: s.name.clone(),
+                kind: types::RestoreSessionType::Vex,
+                created: s.created,
+                ended: s.ended,
+            })
+            .collect();
+        Self {
+            catalog,
+            username,
+            password,
+            token_lifetime,
+            pst_size: AtomicU64::new(pst_size),
+            state: Mutex::new(State {
+                sessions,
+                ..State::default()
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // No code panics while holding the lock; recover the data if a panic ever did.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Issues an access token and a refresh token for `user`.
+    pub fn issue_token(&self, user: &str) -> (String, String) {
+        let access = new_token();
+        let refresh = new_token();
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.tokens.retain(|_, t| t.expires > now);
+        state.tokens.insert(
+            access.clone(),
+            Issued {
+                user: user.to_string(),
+                expires: now + self.token_lifetime,
+            },
+        );
+        state
+            .refresh_tokens
+            .insert(refresh.clone(), user.to_string());
+        (access, refresh)
+    }
+
+    /// The user of a valid, unexpired access token.
+    pub fn token_user(&self, token: &str) -> Option<String> {
+        let state = self.lock();
+        state
+            .tokens
+            .get(token)
+            .filter(|t| t.expires > Instant::now())
+            .map(|t| t.user.clone())
+    }
+
+    /// Uses up a refresh token: its user, once.
+    pub fn redeem_refresh_token(&self, token: &str) -> Option<String> {
+        self.lock().refresh_tokens.remove(token)
+    }
+
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        for token in self.lock().tokens.values_mut() {
+            token.expires = now;
+        }
+    }
+
+    pub fn sessions(&self) -> Vec<Session> {
+        self.lock().sessions.clone()
+    }
+
+    pub fn session(&self, id: Uuid) -> Option<Session> {
+        self.lock().sessions.iter().find(|s| s.id == id).cloned()
+    }
+
+    pub fn start_session(&self, kind: types::RestoreSessionType) -> Session {
+        let name = match kind {
+            types::RestoreSessionType::Vex => "Exchange restore session",
+            types::RestoreSessionType::Veod => "OneDrive restore session",
+            types::RestoreSessionType::Vesp => "SharePoint restore session",
+        };
+        let session = Session {
+            id: Uuid::new_v4(),
+            name: name.to_string(),
+            kind,
+            created: Utc::now(),
+            ended: None,
+        };
+        self.lock().sessions.push(session.clone());
+        session
+    }
+
+    /// Stops a session; stopping a stopped session changes nothing. False if it is unknown.
+    pub fn stop_session(&self, id: Uuid) -> bool {
+        let mut state = self.lock();
+        match state.sessions.iter_mut().find(|s| s.id == id) {
+            Some(session) => {
+                session.ended.get_or_insert_with(Utc::now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn vex_settings(&self) -> types::VexEmailSettings {
+        let vex = self.lock().vex.clone();
+        types::VexEmailSettings {
+            enable_notification: Some(vex.enable_notification),
+            server: vex.server,
+            port: std::num::NonZeroU32::new(vex.port),
+            use_authentication: Some(vex.use_authentication),
+            user_name: vex.user_name,
+            use_ssl: Some(vex.use_ssl),
+            from: vex.from,
+        }
+    }
+
+    pub fn update_vex_settings(&self, update: types::VexEmailSettingsUpdate) {
+        let mut state = self.lock();
+        let vex = &mut state.vex;
+        if let Some(v) = update.enable_notification {
+            vex.enable_notification = v;
+        }
+        if let Some(v) = update.server {
+            vex.server = Some(v.to_string());
+        }
+        if let Some(v) = update.port {
+            vex.port = v.get();
+        }
+        if let Some(v) = update.use_authentication {
+            vex.use_authentication = v;
+        }
+        if let Some(v) = update.user_name {
+            vex.user_name = Some(v);
+        }
+        if let Some(v) = update.user_password {
+            vex.user_password = Some(v);
+        }
+        if let Some(v) = update.use_ssl {
+            vex.use_ssl = v;
+        }
+        if let Some(v) = update.from {
+            vex.from = Some(v);
+        }
+    }
+
+    /// Sends a message, or says which VEX email setting is missing. `to`/`from` of `None`
+    /// mean the item's mailbox and the settings' sender.
+    pub fn send(&self, mut message: SentMessage, use_settings_sender: bool) -> Result<(), String> {
+        let mut state = self.lock();
+        let vex = &state.vex;
+        let mut missing = Vec::new();
+        if !vex.enable_notification {
+            missing.push("enableNotification is false");
+        }
+        if vex.server.is_none() {
+            missing.push("server is not set");
+        }
+        if vex.from.is_none() && use_settings_sender {
+            missing.push("from is not set");
+        }
+        if !missing.is_empty() {
+            return Err(format!(
+                "The VEX email settings are not configured ({}); configure them with PUT /v4/VEXEmailSettings before sending.",
+                missing.join(", ")
+            ));
+        }
+        if use_settings_sender {
+            message.from = vex.from.clone().unwrap_or_default();
+        }
+        state.outbox.push(message);
+        Ok(())
+    }
+
+    pub fn outbox(&self) -> Vec<SentMessage> {
+        self.lock().outbox.clone()
+    }
+
+    /// Restores `item` as `plan` says and counts what happened.
+    pub fn restore(&self, item: &ItemData, plan: &RestorePlan) -> Counts {
+        let mut counts = Counts::default();
+        let excluded = (plan.exclude_drafts && item.folder_path == "Drafts")
+            || (plan.exclude_deleted_items && item.folder_path == "Deleted Items");
+        if excluded {
+            counts.skipped = 1;
+            return counts;
+        }
+        let mut state = self.lock();
+        let mailbox = state.production.entry(plan.target_mailbox).or_default();
+        match mailbox
+            .iter_mut()
+            .find(|r| r.item_id == item.id && r.folder == plan.folder)
+        {
+            None => {
+                mailbox.push(RestoredItem {
+                    item_id: item.id.clone(),
+                    folder: plan.folder.clone(),
+                    subject: item.subject.clone(),
+                    unread: plan.mark_unread,
+                    changed_since_restore: false,
+                    restores: 1,
+                });
+                counts.created = 1;
+            }
+            Some(existing) if existing.changed_since_restore && plan.changed_items => {
+                existing.changed_since_restore = false;
+                existing.unread = plan.mark_unread;
+                existing.restores += 1;
+                counts.merged = 1;
+            }
+            Some(_) => counts.skipped = 1,
+        }
+        counts
+    }
+
+    pub fn mailbox_contents(&self, email: &str) -> Option<Vec<RestoredItem>> {
+        let mailbox = self.catalog.mailbox_by_email(email)?;
+        Some(
+            self.lock()
+                .production
+                .get(&mailbox.id)
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+
+    pub fn change_restored_item(&self, email: &str, folder: &str, item_id: &str) -> bool {
+        let Some(mailbox) = self.catalog.mailbox_by_email(email) else {
+            return false;
+        };
+        let mut state = self.lock();
+        match state.production.get_mut(&mailbox.id).and_then(|items| {
+            items
+                .iter_mut()
+                .find(|r| r.item_id == item_id && r.folder == folder)
+        }) {
+            Some(item) => {
+                item.changed_since_restore = true;
+                true
+            }
+            None => false,
+        }
+    }
+}
