@@ -76,7 +76,12 @@ impl Auth {
     /// Stores a token from `createToken`.
     pub(crate) fn store(&self, token: &types::Token, grant: Option<Grant>) {
         let lifetime = Duration::from_secs(token.expires_in.max(0).unsigned_abs());
-        self.store_parts(token.access_token.clone(), token.refresh_token.clone(), lifetime, grant);
+        self.store_parts(
+            token.access_token.clone(),
+            token.refresh_token.clone(),
+            lifetime,
+            grant,
+        );
     }
 
     /// Stores an access token, its refresh token and the time it has left.
@@ -96,7 +101,11 @@ impl Auth {
         if grant.is_some() {
             state.grant = grant;
         }
-        tracing::debug!(expires_in_s = lifetime.as_secs(), generation = state.generation, "stored a new access token");
+        tracing::debug!(
+            expires_in_s = lifetime.as_secs(),
+            generation = state.generation,
+            "stored a new access token"
+        );
     }
 
     /// Refreshes the token unless another request already did since `seen_generation`. Tries
@@ -140,7 +149,10 @@ impl Auth {
             return Ok(());
         }
         Err(last_error.unwrap_or_else(|| {
-            Error::invalid("token", "there is no refresh token or login to renew the session with")
+            Error::invalid(
+                "token",
+                "there is no refresh token or login to renew the session with",
+            )
         }))
     }
 }
@@ -203,8 +215,10 @@ async fn request_token(
         .await
         .map_err(|e| Error::transport(e).with_operation(OPERATION))?;
     serde_json::from_slice(&body).map_err(|e| {
-        Error::decode(format!("the token response is not the documented JSON: {e}"))
-            .with_operation(OPERATION)
+        Error::decode(format!(
+            "the token response is not the documented JSON: {e}"
+        ))
+        .with_operation(OPERATION)
     })
 }
 
@@ -216,7 +230,9 @@ mod tests {
         let paths = spec.document()["paths"].as_object().unwrap();
         let (path, _) = paths
             .iter()
-            .find(|(_, item)| item.pointer("/post/operationId").and_then(|v| v.as_str()) == Some("createToken"))
+            .find(|(_, item)| {
+                item.pointer("/post/operationId").and_then(|v| v.as_str()) == Some("createToken")
+            })
             .expect("the spec has createToken");
         assert_eq!(path, super::TOKEN_PATH);
     }

@@ -70,22 +70,32 @@ impl Client {
             (false, None) => {
                 return Err(Error::invalid(
                     "to",
-                    format!("{} returns files: a directory to save them in is required", action.kind().wire_name()),
+                    format!(
+                        "{} returns files: a directory to save them in is required",
+                        action.kind().wire_name()
+                    ),
                 ));
             }
         };
         let destination = destination.as_ref();
-        let mut results: Vec<(usize, BulkItem)> = futures_util::stream::iter(item_ids.into_iter().enumerate())
-            .map(|(index, item_id)| async move {
-                let result = self
-                    .bulk_one(restore_session_id, mailbox_id, &item_id, action, destination)
-                    .await;
-                (index, BulkItem { item_id, result })
-            })
-            .buffer_unordered(concurrency)
-            .inspect(|(_, item)| on_item(item))
-            .collect()
-            .await;
+        let mut results: Vec<(usize, BulkItem)> =
+            futures_util::stream::iter(item_ids.into_iter().enumerate())
+                .map(|(index, item_id)| async move {
+                    let result = self
+                        .bulk_one(
+                            restore_session_id,
+                            mailbox_id,
+                            &item_id,
+                            action,
+                            destination,
+                        )
+                        .await;
+                    (index, BulkItem { item_id, result })
+                })
+                .buffer_unordered(concurrency)
+                .inspect(|(_, item)| on_item(item))
+                .collect()
+                .await;
         results.sort_by_key(|(index, _)| *index);
         Ok(results.into_iter().map(|(_, item)| item).collect())
     }
@@ -98,12 +108,17 @@ impl Client {
         action: &Action,
         destination: Option<&Destination>,
     ) -> Result<BulkOutcome, Error> {
-        match self.perform_action(session, mailbox, item_id, action).await? {
+        match self
+            .perform_action(session, mailbox, item_id, action)
+            .await?
+        {
             ActionOutcome::File(file) => {
                 let destination = destination.ok_or_else(|| {
                     Error::decode("the server returned a file for an action that returns none")
                 })?;
-                Ok(BulkOutcome::Saved(file.save(destination, item_id, |_| {}).await?))
+                Ok(BulkOutcome::Saved(
+                    file.save(destination, item_id, |_| {}).await?,
+                ))
             }
             ActionOutcome::Restored(statistics) => Ok(BulkOutcome::Restored(statistics)),
             ActionOutcome::Done => Ok(BulkOutcome::Done),

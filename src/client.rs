@@ -84,10 +84,16 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
         let url = reqwest::Url::parse(&base_url).map_err(|e| {
-            Error::invalid("server", format!("must be a URL such as https://vbo:4443 ({e})"))
+            Error::invalid(
+                "server",
+                format!("must be a URL such as https://vbo:4443 ({e})"),
+            )
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(Error::invalid("server", "must be an http or https URL with a host"));
+            return Err(Error::invalid(
+                "server",
+                "must be an http or https URL with a host",
+            ));
         }
         let mut certificates = Vec::new();
         for path in &self.ca_files {
@@ -131,10 +137,16 @@ impl ClientBuilder {
 
 fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Error> {
     let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-        Error::invalid("ca_cert", format!("{origin} is not a PEM certificate bundle ({e})"))
+        Error::invalid(
+            "ca_cert",
+            format!("{origin} is not a PEM certificate bundle ({e})"),
+        )
     })?;
     if certificates.is_empty() {
-        return Err(Error::invalid("ca_cert", format!("{origin} holds no PEM certificate")));
+        return Err(Error::invalid(
+            "ca_cert",
+            format!("{origin} holds no PEM certificate"),
+        ));
     }
     Ok(certificates)
 }

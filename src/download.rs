@@ -46,19 +46,28 @@ impl Destination {
         let (dir, file) = match self {
             Self::Directory(dir) => (dir.as_path(), None),
             Self::File { path, overwrite } => {
-                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 (dir, (!overwrite).then_some(path))
             }
         };
         if !dir.is_dir() {
-            return Err(Error::invalid("to", format!("directory {} does not exist", dir.display())));
+            return Err(Error::invalid(
+                "to",
+                format!("directory {} does not exist", dir.display()),
+            ));
         }
         if let Some(file) = file
             && file.exists()
         {
             return Err(Error::invalid(
                 "to",
-                format!("{} already exists; choose another name or allow overwriting", file.display()),
+                format!(
+                    "{} already exists; choose another name or allow overwriting",
+                    file.display()
+                ),
             ));
         }
         Ok(())
@@ -96,11 +105,16 @@ impl FileDownload {
     ) -> Result<SavedFile, Error> {
         destination.check()?;
         let (dir, target, overwrite) = match destination {
-            Destination::Directory(dir) => {
-                (dir.clone(), free_name(dir, &file_stem(item_id), self.kind().extension()), false)
-            }
+            Destination::Directory(dir) => (
+                dir.clone(),
+                free_name(dir, &file_stem(item_id), self.kind().extension()),
+                false,
+            ),
             Destination::File { path, overwrite } => {
-                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 (dir.to_path_buf(), path.clone(), *overwrite)
             }
         };
@@ -108,28 +122,42 @@ impl FileDownload {
             .prefix(".vbo-download-")
             .suffix(".part")
             .tempfile_in(&dir)
-            .map_err(|e| Error::io(&format!("creating a temporary file in {}", dir.display()), e))?;
+            .map_err(|e| {
+                Error::io(
+                    &format!("creating a temporary file in {}", dir.display()),
+                    e,
+                )
+            })?;
         let writing = || format!("writing {}", temp.path().display());
-        let file = temp.as_file().try_clone().map_err(|e| Error::io(&writing(), e))?;
-        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
+        let file = temp
+            .as_file()
+            .try_clone()
+            .map_err(|e| Error::io(&writing(), e))?;
+        let mut out =
+            tokio::io::BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
         let total = self.length();
         let mut done = 0u64;
         progress(Progress { done, total });
         while let Some(chunk) = self.next_chunk().await? {
-            out.write_all(&chunk).await.map_err(|e| Error::io(&writing(), e))?;
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| Error::io(&writing(), e))?;
             done += chunk.len() as u64;
             progress(Progress { done, total });
         }
         out.flush().await.map_err(|e| Error::io(&writing(), e))?;
         let file = out.into_inner();
-        file.sync_all().await.map_err(|e| Error::io(&writing(), e))?;
+        file.sync_all()
+            .await
+            .map_err(|e| Error::io(&writing(), e))?;
         drop(file);
         let placed = if overwrite {
             temp.persist(&target).map_err(|e| e.error)
         } else {
             temp.persist_noclobber(&target).map_err(|e| e.error)
         };
-        placed.map_err(|e| Error::io(&format!("moving the download to {}", target.display()), e))?;
+        placed
+            .map_err(|e| Error::io(&format!("moving the download to {}", target.display()), e))?;
         tracing::info!(path = %target.display(), bytes = done, kind = ?self.kind(), "saved");
         Ok(SavedFile {
             path: target,
@@ -143,11 +171,21 @@ impl FileDownload {
 fn file_stem(item_id: &str) -> String {
     let mut stem: String = item_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_=.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_=.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     stem = stem.trim_start_matches('.').to_string();
     stem.truncate(200);
-    if stem.is_empty() { "item".to_string() } else { stem }
+    if stem.is_empty() {
+        "item".to_string()
+    } else {
+        stem
+    }
 }
 
 /// `<stem>.<ext>`, or `<stem> (2).<ext>` and so on when taken.

@@ -232,7 +232,10 @@ impl Error {
     /// [`crate::ClientBuilder::add_ca_file`]).
     pub fn is_certificate(&self) -> bool {
         causes(self).any(|cause| {
-            matches!(cause.downcast_ref::<rustls::Error>(), Some(rustls::Error::InvalidCertificate(_)))
+            matches!(
+                cause.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidCertificate(_))
+            )
         })
     }
 

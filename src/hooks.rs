@@ -51,7 +51,10 @@ impl ClientHooks<Inner> for Client {
         }
         if info.operation_id != TOKEN_OPERATION {
             if let Some(generation) = shared.auth.needs_refresh()
-                && let Err(error) = shared.auth.refresh(self.client(), self.baseurl(), generation).await
+                && let Err(error) = shared
+                    .auth
+                    .refresh(self.client(), self.baseurl(), generation)
+                    .await
             {
                 // The server decides: the old token may still be accepted.
                 tracing::warn!(%error, "could not refresh the access token before it expires");
@@ -90,10 +93,17 @@ impl ClientHooks<Inner> for Client {
                 {
                     // Rejected before it ran: safe to repeat once with a fresh token.
                     refreshed = true;
-                    tracing::info!(operation, "401: refreshing the access token and retrying once");
+                    tracing::info!(
+                        operation,
+                        "401: refreshing the access token and retrying once"
+                    );
                     if let Err(error) = shared
                         .auth
-                        .refresh(self.client(), self.baseurl(), generation.unwrap_or_default())
+                        .refresh(
+                            self.client(),
+                            self.baseurl(),
+                            generation.unwrap_or_default(),
+                        )
                         .await
                     {
                         tracing::warn!(%error, "could not refresh the access token");
@@ -101,7 +111,9 @@ impl ClientHooks<Inner> for Client {
                     }
                     request = with_bearer(next, &shared.auth);
                 }
-                Ok(response) if idempotent && shared.retry.retries_status(response.status(), attempt) => {
+                Ok(response)
+                    if idempotent && shared.retry.retries_status(response.status(), attempt) =>
+                {
                     let delay = shared.retry.delay(attempt, retry_after(response));
                     tracing::info!(operation, status = %response.status(), attempt, ?delay, "retrying");
                     tokio::time::sleep(delay).await;
@@ -176,7 +188,10 @@ mod tests {
             .map(snake_case)
             .collect();
         for id in [super::TOKEN_OPERATION, super::ACTION_OPERATION] {
-            assert!(ids.iter().any(|x| x == id), "{id} is not an operation of the spec: {ids:?}");
+            assert!(
+                ids.iter().any(|x| x == id),
+                "{id} is not an operation of the spec: {ids:?}"
+            );
         }
     }
 

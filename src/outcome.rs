@@ -111,10 +111,14 @@ impl FileDownload {
     pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
         let chunk = match self.head.take() {
             Some(head) => Some(head),
-            None => next(&mut self.stream, self.idle_timeout).await.map_err(|e| {
-                let total = self.length.map_or_else(|| "?".to_string(), |l| l.to_string());
-                e.with_context(format!("after {} of {total} bytes", self.received))
-            })?,
+            None => next(&mut self.stream, self.idle_timeout)
+                .await
+                .map_err(|e| {
+                    let total = self
+                        .length
+                        .map_or_else(|| "?".to_string(), |l| l.to_string());
+                    e.with_context(format!("after {} of {total} bytes", self.received))
+                })?,
         };
         match chunk {
             Some(chunk) => {

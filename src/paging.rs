@@ -29,7 +29,10 @@ macro_rules! page {
                 let more = match self.links.as_ref() {
                     // `next` is the server's word when it sends links at all.
                     Some(links) => links.next.is_some(),
-                    None => i64::try_from(self.results.len()).unwrap_or(i64::MAX) >= i64::from(self.limit),
+                    None => {
+                        i64::try_from(self.results.len()).unwrap_or(i64::MAX)
+                            >= i64::from(self.limit)
+                    }
                 };
                 (self.results, more && self.limit > 0)
             }
@@ -50,8 +53,9 @@ where
 {
     let mut all = Vec::new();
     for _ in 0..MAX_PAGES {
-        let offset = i32::try_from(all.len())
-            .map_err(|_| Error::decode("the list has more results than an int32 offset can reach"))?;
+        let offset = i32::try_from(all.len()).map_err(|_| {
+            Error::decode("the list has more results than an int32 offset can reach")
+        })?;
         let (results, more) = fetch(offset).await?.into_parts();
         let empty = results.is_empty();
         all.extend(results);
@@ -59,7 +63,9 @@ where
             return Ok(all);
         }
     }
-    Err(Error::decode(format!("the list did not end after {MAX_PAGES} pages")))
+    Err(Error::decode(format!(
+        "the list did not end after {MAX_PAGES} pages"
+    )))
 }
 
 /// Awaits a generated call and converts its error, naming the operation.
@@ -76,7 +82,13 @@ impl Client {
     /// Every restore session.
     pub async fn all_restore_sessions(&self) -> Result<Vec<types::RestoreSession>, Error> {
         collect(|offset| async move {
-            call!("list_restore_sessions", self.api().list_restore_sessions().offset(offset).limit(PAGE_SIZE))
+            call!(
+                "list_restore_sessions",
+                self.api()
+                    .list_restore_sessions()
+                    .offset(offset)
+                    .limit(PAGE_SIZE)
+            )
         })
         .await
     }

@@ -43,7 +43,12 @@ impl RetryPolicy {
             && (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
     }
 
-    pub(crate) fn retries_error(&self, error: &reqwest::Error, idempotent: bool, attempt: u32) -> bool {
+    pub(crate) fn retries_error(
+        &self,
+        error: &reqwest::Error,
+        idempotent: bool,
+        attempt: u32,
+    ) -> bool {
         attempt < self.max_retries && (error.is_connect() || (idempotent && error.is_timeout()))
     }
 
@@ -64,7 +69,12 @@ impl RetryPolicy {
 fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -78,10 +88,19 @@ mod tests {
         for attempt in 0..6 {
             let expected = (policy.base_delay * 2u32.pow(attempt)).min(policy.max_delay);
             let delay = policy.delay(attempt, None);
-            assert!(delay >= expected.mul_f64(0.8) && delay <= expected.mul_f64(1.2), "{attempt}: {delay:?}");
+            assert!(
+                delay >= expected.mul_f64(0.8) && delay <= expected.mul_f64(1.2),
+                "{attempt}: {delay:?}"
+            );
         }
-        assert_eq!(policy.delay(0, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(policy.delay(0, Some(Duration::from_secs(600))), policy.max_delay);
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(600))),
+            policy.max_delay
+        );
     }
 
     #[test]

@@ -1,0 +1,290 @@
+//! `vbo demo`: the whole product against the embedded simulator, over real HTTPS: log in, find
+//! an item, run all six actions, and show what happened.
+
+use std::path::Path;
+
+use serde_json::json;
+use vbo365::sim::{SimConfig, Simulator};
+use vbo365::{
+    Action, ActionOutcome, Client, Credentials, Destination, Error, RestoreOptions, types,
+};
+
+use super::args::DemoArgs;
+use super::failure::Failure;
+use super::output::{Output, human_bytes};
+use super::run::statistics_text;
+
+pub async fn run(args: &DemoArgs, out: Output) -> Result<(), Failure> {
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", args.out.display())))?;
+    let config = SimConfig {
+        pst_size: args.pst_size,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config)
+        .await
+        .map_err(|e| Failure::internal(e.to_string()))?;
+    let say = |line: String| out.note(&line);
+    say(format!(
+        "simulator: {} (HTTPS, CA {})",
+        sim.base_url(),
+        sim.ca_cert_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    ));
+    let result = steps(&sim, &args.out, &say).await;
+    let shutdown = sim.shutdown().await;
+    let report = result?;
+    shutdown.map_err(|e| Failure::internal(e.to_string()))?;
+    out.show_text(&report, &summary_text(&report))
+}
+
+/// Every step, each through the client over real HTTPS. Returns the report.
+async fn steps(
+    sim: &vbo365::sim::RunningSimulator,
+    dir: &Path,
+    say: &impl Fn(String),
+) -> Result<serde_json::Value, Failure> {
+    let client = Client::builder(sim.base_url())
+        .add_ca_pem(sim.ca_pem().unwrap_or_default())
+        .build()?;
+    let token = client.login(sim.username(), sim.password().clone()).await?;
+    say(format!(
+        "logged in as {} (token valid {} s)",
+        sim.username(),
+        token.expires_in
+    ));
+
+    let orgs = call(
+        client.api().list_organizations().send().await,
+        "list_organizations",
+    )
+    .await?;
+    let org = orgs
+        .first()
+        .ok_or_else(|| Failure::internal("the simulator has no organization"))?;
+    let explore = types::ExploreAction {
+        explore: types::ExploreOptions {
+            type_: Some(types::ExploreOptionsType::Vex),
+            ..Default::default()
+        },
+    };
+    let session = call(
+        client
+            .api()
+            .explore_organization()
+            .organization_id(org.id)
+            .body(explore)
+            .send()
+            .await,
+        "explore_organization",
+    )
+    .await?;
+    say(format!(
+        "started restore session {} for {}",
+        session.id, org.name
+    ));
+
+    let mailboxes = client.all_mailboxes(session.id).await?;
+    let mut users = mailboxes.iter().filter(|m| m.is_archive != Some(true));
+    let (source, target) = match (users.next(), users.next()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Err(Failure::internal("the simulator needs two mailboxes")),
+    };
+    let items = client.all_items(session.id, source.id, None).await?;
+    let item = items
+        .first()
+        .ok_or_else(|| Failure::internal("the mailbox has no items"))?;
+    say(format!(
+        "{} mailboxes; {} holds {} items (all pages); using \"{}\"",
+        mailboxes.len(),
+        source.email.as_deref().unwrap_or("?"),
+        items.len(),
+        item.subject.as_deref().unwrap_or("")
+    ));
+    let run = |action: Action| {
+        let client = client.clone();
+        let item_id = item.id.clone();
+        async move {
+            client
+                .perform_action(session.id, source.id, &item_id, &action)
+                .await
+        }
+    };
+
+    let mut files = Vec::new();
+    for (action, name) in [
+        (Action::export_to_pst(), "export.pst"),
+        (Action::save_to_msg(), "message.msg"),
+    ] {
+        let wire = action.kind().wire_name();
+        let ActionOutcome::File(file) = run(action).await? else {
+            return Err(Failure::internal(format!("{wire} returned no file")));
+        };
+        let destination = Destination::File {
+            path: dir.join(name),
+            overwrite: true,
+        };
+        let saved = file.save(&destination, &item.id, |_| {}).await?;
+        say(format!(
+            "{wire}: saved {} ({:?}, {})",
+            saved.path.display(),
+            saved.kind,
+            human_bytes(saved.bytes)
+        ));
+        files.push(json!({ "action": wire, "path": saved.path, "kind": saved.kind.extension(), "bytes": saved.bytes }));
+    }
+
+    let mut restores = Vec::new();
+    let original = Action::restore_to_original(Credentials::user_password(
+        "admin@westsupport.onmicrosoft.com",
+        "paSSw0rd",
+    ))?;
+    let to_other = Action::restore_to(
+        target.email.clone().unwrap_or_default(),
+        Credentials::device_code("C6A9DB737"),
+        RestoreOptions {
+            folder: Some("Restored by vbo demo".into()),
+            ..RestoreOptions::default()
+        },
+    )?;
+    for (action, label) in [
+        (original.clone(), "restoretoOriginallocation"),
+        (original, "restoretoOriginallocation (again)"),
+        (to_other, "restoreTo"),
+    ] {
+        let ActionOutcome::Restored(stats) = run(action).await? else {
+            return Err(Failure::internal(format!("{label} returned no statistics")));
+        };
+        say(format!("{label}: {}", statistics_text(&stats)));
+        restores.push(json!({ "action": label, "statistics": stats }));
+    }
+
+    // Sending needs the VEX email settings: show the server's refusal, then configure them.
+    match run(Action::send_to_default_address()).await {
+        Err(refused) => say(format!(
+            "sendtoDefaultaddress before the VEX settings: refused ({refused})"
+        )),
+        Ok(_) => {
+            return Err(Failure::internal(
+                "the simulator sent without VEX email settings",
+            ));
+        }
+    }
+    let settings = types::VexEmailSettingsUpdate {
+        enable_notification: Some(true),
+        server: Some("smtp.westsupport.local".try_into().expect("not empty")),
+        port: std::num::NonZeroU32::new(587),
+        use_ssl: Some(true),
+        from: Some("vbo@westsupport.onmicrosoft.com".into()),
+        ..Default::default()
+    };
+    call(
+        client
+            .api()
+            .put_vex_email_settings()
+            .body(settings)
+            .send()
+            .await,
+        "put_vex_email_settings",
+    )
+    .await?;
+    say("configured the VEX email settings".into());
+    for action in [
+        Action::send_to_default_address(),
+        Action::send_to_different_address(
+            "vbo@westsupport.onmicrosoft.com",
+            "auditor@westsupport.onmicrosoft.com",
+            Some("The message you asked for".into()),
+            Some("Attached, as restored by vbo demo.".into()),
+        )?,
+    ] {
+        let wire = action.kind().wire_name();
+        run(action).await?;
+        say(format!("{wire}: sent"));
+    }
+
+    let stop = types::StopAction { stop: None };
+    call(
+        client
+            .api()
+            .stop_restore_session()
+            .restore_session_id(session.id)
+            .body(stop)
+            .send()
+            .await,
+        "stop_restore_session",
+    )
+    .await?;
+    say(format!("stopped restore session {}", session.id));
+
+    let outbox: Vec<_> = sim
+        .outbox()
+        .iter()
+        .map(|m| json!({ "from": m.from, "to": m.to, "subject": m.subject, "attachment": m.attachment_name, "attachment_bytes": m.attachment.len() }))
+        .collect();
+    let target_email = target.email.clone().unwrap_or_default();
+    let restored: Vec<_> = sim
+        .mailbox_contents(&target_email)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| json!({ "subject": r.subject, "folder": r.folder }))
+        .collect();
+    Ok(json!({
+        "server": sim.base_url(),
+        "session": session.id,
+        "mailbox": source.email,
+        "item": { "id": item.id, "subject": item.subject },
+        "files": files,
+        "restores": restores,
+        "outbox": outbox,
+        "restored_into": { "mailbox": target_email, "items": restored },
+    }))
+}
+
+async fn call<T, E: vbo365::ServerMessage>(
+    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+    operation: &'static str,
+) -> Result<T, Error> {
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => Err(Error::from_generated(error, operation).await),
+    }
+}
+
+fn summary_text(report: &serde_json::Value) -> String {
+    let mut text = String::from("\nWhat the demo did:\n");
+    for file in report["files"].as_array().into_iter().flatten() {
+        text.push_str(&format!(
+            "  file     {} ({} bytes)\n",
+            file["path"].as_str().unwrap_or(""),
+            file["bytes"]
+        ));
+    }
+    for restore in report["restores"].as_array().into_iter().flatten() {
+        let stats: types::RestoreStatistics =
+            serde_json::from_value(restore["statistics"].clone()).unwrap_or_default();
+        text.push_str(&format!(
+            "  restore  {}: {}\n",
+            restore["action"].as_str().unwrap_or(""),
+            statistics_text(&stats)
+        ));
+    }
+    for message in report["outbox"].as_array().into_iter().flatten() {
+        text.push_str(&format!(
+            "  outbox   {} -> {}: \"{}\" with {}\n",
+            message["from"].as_str().unwrap_or(""),
+            message["to"].as_str().unwrap_or(""),
+            message["subject"].as_str().unwrap_or(""),
+            message["attachment"].as_str().unwrap_or("")
+        ));
+    }
+    text.push_str(&format!(
+        "  mailbox  {} now holds {} restored item(s)",
+        report["restored_into"]["mailbox"].as_str().unwrap_or(""),
+        report["restored_into"]["items"]
+            .as_array()
+            .map_or(0, Vec::len)
+    ));
+    text
+}

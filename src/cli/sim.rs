@@ -1,0 +1,58 @@
+//! `vbo sim`: the embedded simulator as a long-running server.
+
+use std::time::Duration;
+
+use vbo365::sim::{SimConfig, Simulator};
+
+use super::args::SimArgs;
+use super::failure::Failure;
+use super::output::Output;
+
+pub async fn serve(args: &SimArgs, out: Output) -> Result<(), Failure> {
+    let config = SimConfig {
+        addr: args.addr,
+        port: args.port,
+        tls: !args.no_tls,
+        seed: args.seed,
+        token_lifetime: Duration::from_secs(args.token_lifetime),
+        pst_size: args.pst_size,
+        ca_dir: args.ca_dir.clone(),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config).await.map_err(|e| {
+        Failure::internal(e.to_string()).with_hint("is the port free? `--port 0` picks a free one")
+    })?;
+    let ca = sim.ca_cert_path().map(|p| p.display().to_string());
+    let trust = ca
+        .as_deref()
+        .map(|path| format!(" --ca-cert {path}"))
+        .unwrap_or_default();
+    let text = format!(
+        "VBO v4 simulator listening on {url}\n\
+         {ca_line}\
+         account: {user} (password: {password})\n\
+         try: VBO_PASSWORD={password} vbo --server {url}{trust} --user {user} session list\n\
+         Ctrl-C stops it.",
+        url = sim.base_url(),
+        ca_line = ca
+            .as_deref()
+            .map(|p| format!("CA certificate: {p} (trust it with --ca-cert)\n"))
+            .unwrap_or_default(),
+        user = sim.username(),
+        password = sim.password().expose(),
+    );
+    out.show_text(
+        &serde_json::json!({
+            "url": sim.base_url(),
+            "ca_cert": ca,
+            "username": sim.username(),
+            "password": sim.password().expose(),
+        }),
+        &text,
+    )?;
+    let _ = tokio::signal::ctrl_c().await;
+    out.note("stopping the simulator");
+    sim.shutdown()
+        .await
+        .map_err(|e| Failure::internal(e.to_string()))
+}
