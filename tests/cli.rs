@@ -886,3 +886,52 @@ async fn the_readme_examples_run_and_cover_every_command() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_download_leaves_no_file() {
+    let s = start(SimConfig {
+        pst_size: 4 << 30,
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.pst");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vbo"));
+    command
+        .args(["item", "export-pst"])
+        .args(s.item_args())
+        .arg("--to")
+        .arg(&target)
+        .env("VBO_SERVER", s.sim.base_url())
+        .env("VBO_CA_CERT", s.sim.ca_cert_path().unwrap())
+        .env("VBO_USER", s.sim.username())
+        .env("VBO_PASSWORD", s.sim.password().expose())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    // Wait until the body is flowing into the temporary file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_dir(dir.path()).unwrap().count() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing is left behind, not even the temporary file: {left:?}"
+    );
+}
