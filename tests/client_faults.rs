@@ -535,3 +535,28 @@ async fn a_private_ca_is_trusted_through_the_option_and_rejected_without_it() {
         .unwrap_err();
     assert_eq!(error.field(), Some("ca_cert"));
 }
+
+#[tokio::test]
+async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
+    // The server takes a while before its first byte, as a real PST export does.
+    let server = CaptureServer::start_with(|request| {
+        let mut reply = if request.target.ends_with("/Action") {
+            Reply::file(&pst(4096))
+        } else {
+            Reply::json(200, PAGE)
+        };
+        reply.delay = Duration::from_millis(1500);
+        reply
+    })
+    .await;
+    let client = Client::builder(&server.base_url)
+        .response_timeout(Some(Duration::from_millis(500)))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let outcome = client.perform_action(SESSION, MAILBOX, ITEM, &Action::export_to_pst()).await.unwrap();
+    assert!(matches!(outcome, ActionOutcome::File(_)), "{outcome:?}");
+    let error = client.api().list_restore_sessions().send().await.unwrap_err();
+    let error = Error::from_generated(error, "list_restore_sessions").await;
+    assert!(error.is_timeout(), "{error:?}");
+}
