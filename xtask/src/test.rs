@@ -64,15 +64,7 @@ fn tests(root: &Path) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| PathBuf::from(line))
         })
         .collect();
-    let mut stray = Vec::new();
-    for file in snapshot_files(root) {
-        let name = file.to_string_lossy();
-        if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
-            stray.push(format!("pending (review it): {}", file.display()));
-        } else if name.ends_with(".snap") && !referenced.contains(&file.canonicalize()?) {
-            stray.push(format!("unreferenced (delete it): {}", file.display()));
-        }
-    }
+    let stray = stray_snapshots(&snapshot_files(root), &referenced)?;
     if !stray.is_empty() {
         bail!("snapshots out of order:\n  {}", stray.join("\n  "));
     }
@@ -81,6 +73,23 @@ fn tests(root: &Path) -> anyhow::Result<()> {
         referenced.len()
     );
     Ok(())
+}
+
+/// Snapshot files that are pending review, or that no test referenced.
+fn stray_snapshots(
+    files: &[PathBuf],
+    referenced: &BTreeSet<PathBuf>,
+) -> anyhow::Result<Vec<String>> {
+    let mut stray = Vec::new();
+    for file in files {
+        let name = file.to_string_lossy();
+        if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+            stray.push(format!("pending (review it): {}", file.display()));
+        } else if name.ends_with(".snap") && !referenced.contains(&file.canonicalize()?) {
+            stray.push(format!("unreferenced (delete it): {}", file.display()));
+        }
+    }
+    Ok(stray)
 }
 
 fn snapshot_files(root: &Path) -> Vec<PathBuf> {
@@ -118,4 +127,31 @@ fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()
     f().map_err(|e| e.context(format!("step '{name}' failed")))?;
     println!("    ok ({:.1} s)", started.elapsed().as_secs_f32());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_and_unreferenced_snapshots_are_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshots = dir.path().join("tests/snapshots");
+        std::fs::create_dir_all(&snapshots).unwrap();
+        for name in ["used.snap", "stale.snap", "new.snap.new", "x.pending-snap"] {
+            std::fs::write(snapshots.join(name), "").unwrap();
+        }
+        let files = snapshot_files(dir.path());
+        assert_eq!(files.len(), 4);
+        let referenced: BTreeSet<PathBuf> =
+            [snapshots.join("used.snap").canonicalize().unwrap()].into();
+        let stray = stray_snapshots(&files, &referenced).unwrap();
+        assert_eq!(stray.len(), 3, "{stray:?}");
+        assert!(
+            stray
+                .iter()
+                .any(|s| s.starts_with("unreferenced") && s.ends_with("stale.snap"))
+        );
+        assert_eq!(stray.iter().filter(|s| s.starts_with("pending")).count(), 2);
+    }
 }
