@@ -2,6 +2,14 @@
 //! and runs every check on a fresh machine; `.ci/run` calls it.
 
 mod codegen_check;
+mod docs;
+mod drift;
+mod lint;
+mod prism;
+/// `vbo365::spec`, compiled in by path: xtask must run on a spec that the vbo365 build rejects.
+#[path = "../../src/spec.rs"]
+#[allow(dead_code)]
+mod spec;
 mod test;
 mod tools;
 
@@ -28,22 +36,59 @@ enum Command {
         #[arg(default_value = "openapi/vbo-v4.yaml")]
         spec: PathBuf,
     },
+    /// Check the spec: OpenAPI 3.0 validity, the project's rules, and shapes that progenitor
+    /// cannot generate. Exits 1 on findings.
+    Lint(lint::Args),
+    /// Classify the changes between a base spec and the current one as breaking or not for
+    /// users of the generated client. Exits 0 when compatible, 1 on breaking changes (unless
+    /// the major version changed), 2 when it could not run.
+    Drift(drift::Args),
+    /// Regenerate the Markdown API reference in docs/api from the spec.
+    Docs(docs::Args),
+    /// Check the client's real requests against Stoplight Prism's validator of the spec.
+    Prism,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
+    // Lint, drift and docs tell "found something" (1) from "could not run" (2).
     let result = match cli.command {
-        Command::Test => test::run(&root),
-        Command::Generate { spec } => codegen_check::run(&root.join(spec)),
+        Command::Test => test::run(&root).map(|()| true),
+        Command::Generate { spec } => codegen_check::run(&root.join(spec)).map(|()| true),
+        Command::Lint(args) => lint::run(&root, &args).map_err(could_not_run),
+        Command::Drift(args) => drift::run(&root, &args).map_err(could_not_run),
+        Command::Docs(args) => docs::run(&root, &args).map_err(could_not_run),
+        Command::Prism => prism::run(&root).map(|()| true),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if error.is::<CouldNotRun>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Marks an error of a check that could not run at all, as opposed to one that found problems.
+#[derive(Debug)]
+struct CouldNotRun;
+
+impl std::fmt::Display for CouldNotRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("could not run")
+    }
+}
+
+impl std::error::Error for CouldNotRun {}
+
+fn could_not_run(error: anyhow::Error) -> anyhow::Error {
+    error.context(CouldNotRun)
 }
 
 /// The workspace root: the parent of this crate's manifest directory.

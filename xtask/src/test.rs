@@ -6,20 +6,61 @@ use std::process::Command;
 
 use anyhow::bail;
 
-use crate::tools::{python_env, run as sh};
+use crate::tools::run as sh;
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
+    // The spec first: a spec problem explains every later failure.
+    step(
+        "spec: lint (openapi-spec-validator, project rules, progenitor shapes)",
+        || {
+            passed(
+                crate::lint::run(
+                    root,
+                    &crate::lint::Args {
+                        spec: SPEC.into(),
+                        format: crate::lint::Format::Text,
+                        skip_validator: false,
+                        list_rules: false,
+                    },
+                )?,
+                "the spec has lint findings (above)",
+            )
+        },
+    )?;
+    step("spec: drift against the base", || {
+        passed(
+            crate::drift::run(
+                root,
+                &crate::drift::Args {
+                    base: None,
+                    spec: SPEC.into(),
+                    upstream: None,
+                    map_prefix: Vec::new(),
+                    ca_cert: Vec::new(),
+                    insecure: false,
+                    format: crate::lint::Format::Text,
+                    list_rules: false,
+                },
+            )?,
+            "breaking spec changes without a new major info.version (above)",
+        )
+    })?;
+    step("docs: docs/api is generated from the spec", || {
+        passed(
+            crate::docs::run(
+                root,
+                &crate::docs::Args {
+                    check: true,
+                    spec: SPEC.into(),
+                    out: "docs/api".into(),
+                },
+            )?,
+            "docs/api is stale (above)",
+        )
+    })?;
     step("format", || {
         sh(cargo(root).args(["fmt", "--all", "--check"]))
     })?;
-    step(
-        "spec: OpenAPI 3.0 validator (openapi-spec-validator)",
-        || {
-            let venv = python_env(root)?;
-            sh(Command::new(venv.join("bin/openapi-spec-validator"))
-                .arg(root.join("openapi/vbo-v4.yaml")))
-        },
-    )?;
     step("spec: client generation", || {
         crate::codegen_check::run(&root.join("openapi/vbo-v4.yaml"))
     })?;
@@ -44,7 +85,18 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         ]))
     })?;
     step("tests", || tests(root))?;
+    // Last: it installs Node.js tools and starts a server, the slowest check.
+    step("client contract: Stoplight Prism", || {
+        crate::prism::run(root)
+    })?;
     Ok(())
+}
+
+const SPEC: &str = "openapi/vbo-v4.yaml";
+
+/// A check's verdict as a step's result.
+fn passed(ok: bool, failure: &str) -> anyhow::Result<()> {
+    if ok { Ok(()) } else { bail!("{failure}") }
 }
 
 /// Runs the tests with snapshots read-only, then rejects pending and unreferenced snapshots.

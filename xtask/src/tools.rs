@@ -47,3 +47,37 @@ pub fn run(command: &mut Command) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The npm packages of the checks, pinned with their whole tree in `xtask/tools/npm`
+/// (`package.json` and `package-lock.json`); Stoplight Prism is the one today.
+const NPM_MANIFEST: &str = "xtask/tools/npm";
+
+/// The `node_modules/.bin` directory of `target/tools/npm`, installed with `npm ci` from the
+/// pinned lock file when missing or when the lock file changed.
+pub fn npm_tools(root: &Path) -> anyhow::Result<PathBuf> {
+    let dir = root.join("target/tools/npm");
+    let manifest = root.join(NPM_MANIFEST);
+    let lock = std::fs::read_to_string(manifest.join("package-lock.json"))
+        .with_context(|| format!("reading {NPM_MANIFEST}/package-lock.json"))?;
+    let stamp = dir.join("installed-lock.json");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(lock.as_str()) {
+        return Ok(dir.join("node_modules/.bin"));
+    }
+    let npm_works = Command::new("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !npm_works {
+        bail!("npm is needed for Stoplight Prism; install Node.js and npm (apt-get install npm)");
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(manifest.join(file), dir.join(file))
+            .with_context(|| format!("copying {NPM_MANIFEST}/{file}"))?;
+    }
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir))?;
+    std::fs::write(&stamp, lock)?;
+    Ok(dir.join("node_modules/.bin"))
+}

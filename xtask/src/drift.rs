@@ -1,0 +1,215 @@
+//! `cargo xtask drift`: what changed in the spec since a base, classified as breaking or not
+//! for code that uses the generated client; or, with `--upstream`, how our operations differ
+//! from the document a server publishes.
+//!
+//! Exit codes: 0 compatible (or breaking with a new major `info.version`), 1 breaking, 2 could
+//! not run (bad arguments, git or network failure, unreadable document).
+
+mod compare;
+mod source;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde_json::Value;
+
+pub use compare::{Change, Matching, RULES, Severity};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The base: a file, or a git revision. Default: the merge-base of HEAD with main; on main
+    /// itself, HEAD when the working tree changed the spec, else the spec before its last
+    /// change.
+    #[arg(long, value_name = "REF|FILE")]
+    pub base: Option<String>,
+    /// The current spec.
+    #[arg(long, default_value = "openapi/vbo-v4.yaml")]
+    pub spec: PathBuf,
+    /// Compare our spec with a document a server publishes (file, http or https URL) instead
+    /// of with a base.
+    #[arg(long, value_name = "FILE|URL", conflicts_with = "base")]
+    pub upstream: Option<String>,
+    /// With --upstream: map our path prefix to theirs, such as `v4=v6` (repeatable).
+    #[arg(long, value_name = "OURS=THEIRS", requires = "upstream")]
+    pub map_prefix: Vec<String>,
+    /// With a https URL: trust the CA certificates of this PEM file besides the system's.
+    #[arg(long, value_name = "PEM", requires = "upstream")]
+    pub ca_cert: Vec<PathBuf>,
+    /// With a https URL: accept any certificate. Prefer --ca-cert.
+    #[arg(long, requires = "upstream")]
+    pub insecure: bool,
+    /// `text` (readable) or `json`.
+    #[arg(long, default_value = "text")]
+    pub format: crate::lint::Format,
+    /// List the rules and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+/// The report, as `--format json` prints it.
+#[derive(Serialize)]
+pub struct Report {
+    pub base: String,
+    pub current: String,
+    pub upstream: bool,
+    pub base_version: Option<String>,
+    pub current_version: Option<String>,
+    /// The major part of `info.version` changed, which allows breaking changes.
+    pub major_changed: bool,
+    pub breaking: usize,
+    pub compatible: usize,
+    pub changes: Vec<Change>,
+    /// The exit code: 0 compatible or allowed, 1 breaking.
+    pub exit: u8,
+}
+
+pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
+    if args.list_rules {
+        for (rule, severity, why) in RULES {
+            let severity = match severity {
+                Severity::Breaking => "breaking",
+                Severity::Compatible => "compatible",
+            };
+            println!("{rule:30} {severity:10} {why}");
+        }
+        return Ok(true);
+    }
+    let spec = root.join(&args.spec);
+    let text =
+        std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?;
+    let current = source::Document {
+        value: source::parse(&text, &args.spec.display().to_string())?,
+        label: args.spec.display().to_string(),
+    };
+    let (base, current, matching) = match &args.upstream {
+        Some(upstream) => {
+            let tls = source::Tls {
+                ca_certs: &args.ca_cert,
+                insecure: args.insecure,
+            };
+            let theirs = source::upstream(root, upstream, &tls)?;
+            let matching = Matching {
+                upstream: true,
+                prefixes: parse_prefixes(&args.map_prefix)?,
+            };
+            // Ours is the base: the client is generated from it, the server is what it meets.
+            (current, theirs, matching)
+        }
+        None => match source::base(root, &spec, args.base.as_deref())? {
+            Some(base) => (base, current, Matching::default()),
+            None => return Ok(true),
+        },
+    };
+    let report = report(&base, &current, &matching);
+    match args.format {
+        crate::lint::Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        crate::lint::Format::Text => print_text(&report),
+    }
+    Ok(report.exit == 0)
+}
+
+fn parse_prefixes(values: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    values
+        .iter()
+        .map(|value| match value.split_once('=') {
+            Some((ours, theirs)) if !ours.trim_matches('/').is_empty() => Ok((
+                ours.trim_matches('/').to_string(),
+                theirs.trim_matches('/').to_string(),
+            )),
+            _ => bail!("--map-prefix {value}: expected OURS=THEIRS, such as v4=v6"),
+        })
+        .collect()
+}
+
+fn version(doc: &Value) -> Option<String> {
+    doc.pointer("/info/version")
+        .and_then(Value::as_str)
+        .map(String::from)
+}
+
+/// The major part of a version: `4` of `4.0.0`, `v4` of `v4`.
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version).trim()
+}
+
+pub fn report(base: &source::Document, current: &source::Document, matching: &Matching) -> Report {
+    let changes = compare::compare(&base.value, &current.value, matching);
+    let (base_version, current_version) = (version(&base.value), version(&current.value));
+    // Against a server, a new major version is what the report is about, not an excuse.
+    let major_changed = !matching.upstream
+        && match (&base_version, &current_version) {
+            (Some(b), Some(c)) => major(b) != major(c),
+            _ => false,
+        };
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    Report {
+        base: base.label.clone(),
+        current: current.label.clone(),
+        upstream: matching.upstream,
+        base_version,
+        current_version,
+        major_changed,
+        breaking,
+        compatible: changes.len() - breaking,
+        exit: u8::from(breaking > 0 && !major_changed),
+        changes,
+    }
+}
+
+fn print_text(report: &Report) {
+    let (base_side, current_side) = if report.upstream {
+        ("ours", "upstream")
+    } else {
+        ("base", "current")
+    };
+    println!("{base_side}:    {}", report.base);
+    println!("{current_side}: {}", report.current);
+    println!(
+        "version: {} -> {}",
+        report.base_version.as_deref().unwrap_or("(none)"),
+        report.current_version.as_deref().unwrap_or("(none)")
+    );
+    for change in &report.changes {
+        println!();
+        println!(
+            "{:10} {}  {}",
+            if change.breaking {
+                "BREAKING"
+            } else {
+                "compatible"
+            },
+            change.rule,
+            change.location
+        );
+        println!("           {}", change.message);
+        let side = match change.side {
+            compare::Side::Base => format!("{base_side} "),
+            compare::Side::Current => String::new(),
+        };
+        println!("           at {side}{}", change.pointer);
+        if change.operations.len() > 1 {
+            println!("           in {}", change.operations.join(", "));
+        }
+    }
+    println!();
+    println!(
+        "{} change(s): {} breaking, {} compatible.",
+        report.changes.len(),
+        report.breaking,
+        report.compatible
+    );
+    if report.breaking > 0 {
+        if report.major_changed {
+            println!("The major version changed: breaking changes are allowed.");
+        } else if report.upstream {
+            println!("A client generated from our spec would not work with this server as is.");
+        } else {
+            println!(
+                "Breaking changes need a new major info.version (now {}), or a compatible \
+                 spelling of the change.",
+                report.current_version.as_deref().unwrap_or("(none)")
+            );
+        }
+    }
+}
