@@ -38,7 +38,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
     let stale = stale(&out, &pages)?;
     if args.check {
         if stale.is_empty() {
-            println!(
+            say!(
                 "{}: {} pages, up to date with {}",
                 args.out.display(),
                 pages.len(),
@@ -46,12 +46,12 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
             );
             return Ok(true);
         }
-        println!(
+        say!(
             "{} is stale; run `cargo xtask docs` and commit the result:",
             args.out.display()
         );
         for (file, why) in &stale {
-            println!("  {}: {why}", args.out.join(file).display());
+            say!("  {}: {why}", args.out.join(file).display());
         }
         return Ok(false);
     }
@@ -64,9 +64,9 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
             None => std::fs::remove_file(&path)
                 .with_context(|| format!("removing {}", path.display()))?,
         }
-        println!("{}: {why}", args.out.join(file).display());
+        say!("{}: {why}", args.out.join(file).display());
     }
-    println!(
+    say!(
         "{}: {} pages from {} ({} written or removed)",
         args.out.display(),
         pages.len(),

@@ -71,7 +71,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
                 Severity::Breaking => "breaking",
                 Severity::Compatible => "compatible",
             };
-            println!("{rule:30} {severity:10} {why}");
+            say!("{rule:30} {severity:10} {why}");
         }
         return Ok(true);
     }
@@ -103,7 +103,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
     };
     let report = report(&base, &current, &matching);
     match args.format {
-        crate::lint::Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        crate::lint::Format::Json => say!("{}", serde_json::to_string_pretty(&report)?),
         crate::lint::Format::Text => print_text(&report),
     }
     Ok(report.exit == 0)
@@ -163,16 +163,16 @@ fn print_text(report: &Report) {
     } else {
         ("base", "current")
     };
-    println!("{base_side}:    {}", report.base);
-    println!("{current_side}: {}", report.current);
-    println!(
+    say!("{base_side}:    {}", report.base);
+    say!("{current_side}: {}", report.current);
+    say!(
         "version: {} -> {}",
         report.base_version.as_deref().unwrap_or("(none)"),
         report.current_version.as_deref().unwrap_or("(none)")
     );
     for change in &report.changes {
-        println!();
-        println!(
+        say!();
+        say!(
             "{:10} {}  {}",
             if change.breaking {
                 "BREAKING"
@@ -182,18 +182,18 @@ fn print_text(report: &Report) {
             change.rule,
             change.location
         );
-        println!("           {}", change.message);
+        say!("           {}", change.message);
         let side = match change.side {
             compare::Side::Base => format!("{base_side} "),
             compare::Side::Current => String::new(),
         };
-        println!("           at {side}{}", change.pointer);
+        say!("           at {side}{}", change.pointer);
         if change.operations.len() > 1 {
-            println!("           in {}", change.operations.join(", "));
+            say!("           in {}", change.operations.join(", "));
         }
     }
-    println!();
-    println!(
+    say!();
+    say!(
         "{} change(s): {} breaking, {} compatible.",
         report.changes.len(),
         report.breaking,
@@ -201,11 +201,11 @@ fn print_text(report: &Report) {
     );
     if report.breaking > 0 {
         if report.major_changed {
-            println!("The major version changed: breaking changes are allowed.");
+            say!("The major version changed: breaking changes are allowed.");
         } else if report.upstream {
-            println!("A client generated from our spec would not work with this server as is.");
+            say!("A client generated from our spec would not work with this server as is.");
         } else {
-            println!(
+            say!(
                 "Breaking changes need a new major info.version (now {}), or a compatible \
                  spelling of the change.",
                 report.current_version.as_deref().unwrap_or("(none)")

@@ -125,7 +125,7 @@ pub const RULES: &[(&str, &str)] = &[
 pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
     if args.list_rules {
         for (rule, what) in RULES {
-            println!("{rule:28} {what}");
+            say!("{rule:28} {what}");
         }
         return Ok(true);
     }
@@ -138,7 +138,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
     }
     findings.extend(lint(&text));
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
+        Format::Json => say!("{}", serde_json::to_string_pretty(&findings)?),
         Format::Text => print_text(&args.spec, &findings),
     }
     Ok(findings.is_empty())
@@ -146,7 +146,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
 
 fn print_text(spec: &Path, findings: &[Finding]) {
     if findings.is_empty() {
-        println!(
+        say!(
             "{}: no findings ({} rules checked)",
             spec.display(),
             RULES.len()
@@ -154,13 +154,13 @@ fn print_text(spec: &Path, findings: &[Finding]) {
         return;
     }
     for finding in findings {
-        println!("{}  [{}]", finding.pointer, finding.rule);
+        say!("{}  [{}]", finding.pointer, finding.rule);
         for line in finding.message.lines() {
-            println!("    {line}");
+            say!("    {line}");
         }
-        println!("    fix: {}", finding.hint);
+        say!("    fix: {}", finding.hint);
     }
-    println!("{}: {} finding(s)", spec.display(), findings.len());
+    say!("{}: {} finding(s)", spec.display(), findings.len());
 }
 
 /// Every rule but the external validator, on the spec text.

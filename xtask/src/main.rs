@@ -1,6 +1,15 @@
 //! `cargo xtask`: the project's own tasks. `cargo xtask test` is the one command that sets up
 //! and runs every check on a fresh machine; `.ci/run` calls it.
 
+/// `println!` that stops quietly once stdout is closed (`cargo xtask drift | head`) instead of
+/// panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod codegen_check;
 mod docs;
 mod drift;

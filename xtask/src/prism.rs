@@ -169,7 +169,7 @@ fn check(steps: &[Value], logged: &[Logged], log_path: &Path) -> anyhow::Result<
     }
     let mut failures = Vec::new();
     let mut checked = 0;
-    println!("   request         violations, step (what the client made of the mock's answer)");
+    say!("   request         violations, step (what the client made of the mock's answer)");
     for ((step, request), log) in expected.iter().zip(logged) {
         let name = step["step"].as_str().unwrap_or("?");
         let (method, suffix) = request.split_once(' ').unwrap_or((request, ""));
@@ -190,7 +190,7 @@ fn check(steps: &[Value], logged: &[Logged], log_path: &Path) -> anyhow::Result<
             (_, Some(error)) => format!("client: {error}"),
             _ => format!("status {}", step["result"]["status"]),
         };
-        println!(
+        say!(
             "{}  {:<15} {:<4} {name} ({answer})",
             if rejected { "✗" } else { "✓" },
             request,
@@ -222,7 +222,7 @@ fn check(steps: &[Value], logged: &[Logged], log_path: &Path) -> anyhow::Result<
             failures.join("\n  ")
         );
     }
-    println!(
+    say!(
         "prism: {checked} requests of the client, 0 violations; the invalid control request \
          was rejected"
     );

@@ -1,5 +1,6 @@
-//! `cargo xtask docs`: the committed pages are the generated ones, a spec change shows up in
-//! the pages without anyone editing them, and `--check` names the stale files.
+//! `cargo xtask docs`: a spec change shows up in the pages without anyone editing them, and
+//! `--check` names the stale files. (That the committed pages are current is a step of `cargo
+//! xtask test`, `docs --check`.)
 
 mod support;
 
@@ -19,17 +20,6 @@ fn docs(args: &[&str]) -> std::process::Output {
     let mut all = vec!["docs"];
     all.extend_from_slice(args);
     xtask(&all)
-}
-
-#[test]
-fn the_committed_pages_are_up_to_date() {
-    let output = docs(&["--check"]);
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]

@@ -163,7 +163,7 @@ fn default_base(spec: &Path) -> anyhow::Result<Option<Document>> {
                 label,
             })),
             None => {
-                println!("drift: {relative} is new since {label}; nothing to compare");
+                say!("drift: {relative} is new since {label}; nothing to compare");
                 Ok(None)
             }
         };
@@ -205,7 +205,7 @@ fn default_base(spec: &Path) -> anyhow::Result<Option<Document>> {
                 short(&top, &last)
             );
         }
-        println!(
+        say!(
             "drift: {relative} was added in the first commit ({}); nothing to compare",
             short(&top, &last)
         );
@@ -222,7 +222,7 @@ fn default_base(spec: &Path) -> anyhow::Result<Option<Document>> {
             label,
         })),
         None => {
-            println!(
+            say!(
                 "drift: {relative} was added in {}; nothing to compare",
                 short(&top, &last)
             );
