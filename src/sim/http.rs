@@ -276,11 +276,24 @@ impl Input {
 fn typed_param(spec: &Spec, param: &Param, raw: &str) -> Result<Value, ApiError> {
     let schema = spec.resolve(&param.schema);
     match schema.get("type").and_then(Value::as_str) {
-        Some("integer") => raw
-            .trim()
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| ApiError::bad_request(format!("{}: must be integer", param.name))),
+        Some("integer") => {
+            let value: i128 = raw
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::bad_request(format!("{}: must be integer", param.name)))?;
+            // JSON Schema has no integer formats; the range of int32/int64 is checked here.
+            let (min, max) = match schema.get("format").and_then(Value::as_str) {
+                Some("int32") => (i128::from(i32::MIN), i128::from(i32::MAX)),
+                _ => (i128::from(i64::MIN), i128::from(i64::MAX)),
+            };
+            if !(min..=max).contains(&value) {
+                return Err(ApiError::bad_request(format!(
+                    "{}: {value} is out of range ({min} to {max})",
+                    param.name
+                )));
+            }
+            Ok(Value::from(value as i64))
+        }
         Some("boolean") => match raw.to_ascii_lowercase().as_str() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
@@ -306,6 +319,10 @@ impl Sim {
     /// Checks a request against its operation: token, parameters, content type and body.
     async fn prepare(&self, op: &Operation, request: Request) -> Result<Input, ApiError> {
         let (mut parts, body) = request.into_parts();
+        // Already read in full by `read_whole_body`.
+        let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("body: cannot be read: {e}")))?;
         if op.secured {
             let token = parts
                 .headers
@@ -380,20 +397,17 @@ impl Sim {
             }
         }
         if let Some(spec_body) = &op.body {
-            input.body = self.read_body(spec_body, &parts, body).await?;
+            input.body = self.read_body(spec_body, &parts, &bytes)?;
         }
         Ok(input)
     }
 
-    async fn read_body(
+    fn read_body(
         &self,
         spec_body: &BodySpec,
         parts: &Parts,
-        body: Body,
+        bytes: &[u8],
     ) -> Result<Option<Value>, ApiError> {
-        let bytes = axum::body::to_bytes(body, BODY_LIMIT)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("body: cannot be read: {e}")))?;
         if bytes.is_empty() {
             return if spec_body.required {
                 Err(ApiError::bad_request(format!(
@@ -422,7 +436,7 @@ impl Sim {
             )));
         }
         let value = if spec_body.media_type == "application/x-www-form-urlencoded" {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
                 .map_err(|e| ApiError::bad_request(format!("body: not a valid form: {e}")))?;
             let mut map = Map::new();
             for (name, value) in pairs {
@@ -434,7 +448,7 @@ impl Sim {
             }
             Value::Object(map)
         } else {
-            let text = std::str::from_utf8(&bytes)
+            let text = std::str::from_utf8(bytes)
                 .map_err(|_| ApiError::bad_request("body: is not UTF-8"))?;
             let value: Value = serde_json::from_str(&request::strip_trailing_commas(text))
                 .map_err(|e| ApiError::bad_request(format!("body: is not valid JSON ({e})")))?;
@@ -547,7 +561,7 @@ impl Sim {
             .ok_or_else(|| ApiError::not_found(format!("Restore session {id} was not found.")))
     }
 
-    /// A session that can act: working, and exposing Exchange data.
+    /// A session that can act: one that was not stopped.
     fn working_session(&self, input: &Input) -> Result<Session, ApiError> {
         let session = self.session(input)?;
         if let Some(ended) = session.ended {
@@ -556,23 +570,27 @@ impl Sim {
                 ended.to_rfc3339()
             )));
         }
-        if session.kind != types::RestoreSessionType::Vex {
-            return Err(ApiError::bad_request(format!(
-                "The restore session exposes {} data; mailboxes need an Exchange (vex) session.",
-                session.kind
-            )));
-        }
         Ok(session)
+    }
+
+    /// The mailboxes a session exposes: only an Exchange (vex) session has any.
+    fn session_mailboxes(&self, session: &Session) -> &[MailboxData] {
+        if session.kind == types::RestoreSessionType::Vex {
+            &self.catalog().mailboxes
+        } else {
+            &[]
+        }
     }
 
     fn catalog(&self) -> &Catalog {
         &self.shared.catalog
     }
 
-    fn mailbox(&self, input: &Input) -> Result<&MailboxData, ApiError> {
+    fn mailbox(&self, session: &Session, input: &Input) -> Result<&MailboxData, ApiError> {
         let id = input.uuid("mailboxId")?;
-        self.catalog()
-            .mailbox(id)
+        self.session_mailboxes(session)
+            .iter()
+            .find(|m| m.id == id)
             .ok_or_else(|| ApiError::not_found(format!("Mailbox {id} was not found.")))
     }
 
@@ -758,7 +776,7 @@ impl Sim {
 
     fn list_mailboxes(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
-        let mailboxes = &self.catalog().mailboxes;
+        let mailboxes = self.session_mailboxes(&session);
         let (window, offset, limit, links) = self.page(input, mailboxes.len(), &[]);
         let results = mailboxes[window]
             .iter()
@@ -784,7 +802,7 @@ impl Sim {
 
     fn list_mailbox_folders(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
-        let mailbox = self.mailbox(input)?;
+        let mailbox = self.mailbox(&session, input)?;
         let parent = input.query_str("parentId");
         if let Some(parent) = parent
             && mailbox.folder(parent).is_none()
@@ -831,7 +849,7 @@ impl Sim {
 
     fn list_mailbox_items(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
-        let mailbox = self.mailbox(input)?;
+        let mailbox = self.mailbox(&session, input)?;
         let folder = input.query_str("folderId");
         if let Some(folder) = folder
             && mailbox.folder(folder).is_none()
@@ -864,7 +882,7 @@ impl Sim {
 
     fn get_mailbox_item(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
-        let mailbox = self.mailbox(input)?;
+        let mailbox = self.mailbox(&session, input)?;
         let item = self.item(mailbox, input)?;
         Ok(json(
             StatusCode::OK,
@@ -879,8 +897,8 @@ impl Sim {
     }
 
     fn perform_action(&self, input: Input) -> Result<Response, ApiError> {
-        self.working_session(&input)?;
-        let mailbox = self.mailbox(&input)?;
+        let session = self.working_session(&input)?;
+        let mailbox = self.mailbox(&session, &input)?;
         let item = self.item(mailbox, &input)?;
         let action: types::MailboxItemAction = typed(input.body.clone())?;
         let stem = file_stem(&item.subject);
@@ -938,8 +956,9 @@ impl Sim {
                 let target = self
                     .catalog()
                     .mailbox_by_email(&restore.mailbox)
+                    // Like a mailbox in the path, a target that does not exist is a 404.
                     .ok_or_else(|| {
-                        ApiError::bad_request(format!(
+                        ApiError::not_found(format!(
                             "restoreTo.mailbox: {} is not a mailbox of {}.",
                             restore.mailbox,
                             self.catalog().organization_name
@@ -1182,6 +1201,20 @@ async fn not_found(request: Request) -> Response {
     .into_response(false)
 }
 
+/// Reads every request body to its end before routing. An answer sent while the client is
+/// still sending (a 405 for `TRACE` with a body, a 401 before the body) makes the server close
+/// the connection, and a client can then see the connection end before the answer.
+async fn read_whole_body(request: Request, next: axum::middleware::Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(e) => ApiError::bad_request(format!("body: cannot be read: {e}")).into_response(false),
+    }
+}
+
 /// The app: one route per operation, behind the case-insensitive path rewrite.
 fn app(sim: Arc<Sim>) -> Result<Router, String> {
     let mut by_path: BTreeMap<String, MethodRouter<Arc<Sim>>> = BTreeMap::new();
@@ -1214,7 +1247,9 @@ fn app(sim: Arc<Sim>) -> Result<Router, String> {
     let service = tower::ServiceExt::map_request(routes, move |request: Request| {
         canonicalize(&templates, request)
     });
-    Ok(Router::new().fallback_service(service))
+    Ok(Router::new()
+        .fallback_service(service)
+        .layer(axum::middleware::from_fn(read_whole_body)))
 }
 
 /// Starts the server for `config`.

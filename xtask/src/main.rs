@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod codegen_check;
+mod contract;
 mod docs;
 mod drift;
 mod lint;
@@ -56,6 +57,9 @@ enum Command {
     Docs(docs::Args),
     /// Check the client's real requests against Stoplight Prism's validator of the spec.
     Prism,
+    /// Run schemathesis against the simulator, and open its MSG and ZIP files with
+    /// independent readers.
+    Contract,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => drift::run(&root, &args).map_err(could_not_run),
         Command::Docs(args) => docs::run(&root, &args).map_err(could_not_run),
         Command::Prism => prism::run(&root).map(|()| true),
+        Command::Contract => contract::run(&root).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -7,7 +7,12 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// Python packages of the checks, pinned.
-pub const PYTHON_PACKAGES: &[&str] = &["openapi-spec-validator==0.9.0"];
+pub const PYTHON_PACKAGES: &[&str] = &[
+    "openapi-spec-validator==0.9.0",
+    // `cargo xtask contract`: the contract run against the simulator, and an MSG reader.
+    "schemathesis==4.32.5",
+    "extract-msg==0.57.0",
+];
 
 /// The Python virtual environment with [`PYTHON_PACKAGES`] installed; created when missing.
 pub fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
