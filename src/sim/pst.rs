@@ -363,3 +363,117 @@ mod tests {
         assert!(pst_sizes.iter().all(|s| *s >= PST_HEADER_LEN && *s <= 4096));
     }
 }
+
+/// The generated files read back by the `zip` crate, an independent ZIP reader, through a
+/// virtual file that serves the segments without ever holding the zeros.
+#[cfg(test)]
+mod zip_reader_tests {
+    use std::io::{Read, Seek, SeekFrom};
+
+    use super::*;
+
+    struct Virtual {
+        segments: Vec<(u64, Segment)>,
+        len: u64,
+        pos: u64,
+    }
+
+    impl Virtual {
+        fn new(export: Export) -> Self {
+            let mut start = 0;
+            let segments = export
+                .segments
+                .into_iter()
+                .map(|s| {
+                    let at = start;
+                    start += s.len();
+                    (at, s)
+                })
+                .collect();
+            Self {
+                segments,
+                len: start,
+                pos: 0,
+            }
+        }
+    }
+
+    impl Read for Virtual {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some((start, segment)) = self
+                .segments
+                .iter()
+                .find(|(start, s)| *start <= self.pos && self.pos < start + s.len())
+            else {
+                return Ok(0);
+            };
+            let offset = self.pos - start;
+            let n = buf.len().min((segment.len() - offset) as usize);
+            match segment {
+                Segment::Bytes(bytes) => {
+                    buf[..n].copy_from_slice(&bytes[offset as usize..offset as usize + n])
+                }
+                Segment::Zeros(_) => buf[..n].fill(0),
+            }
+            self.pos += n as u64;
+            Ok(n)
+        }
+    }
+
+    impl Seek for Virtual {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            let pos = match to {
+                SeekFrom::Start(p) => p as i128,
+                SeekFrom::End(d) => self.len as i128 + d as i128,
+                SeekFrom::Current(d) => self.pos as i128 + d as i128,
+            };
+            self.pos = u64::try_from(pos)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "before 0"))?;
+            Ok(self.pos)
+        }
+    }
+
+    #[test]
+    fn a_split_export_is_a_zip_whose_parts_pass_their_crc() {
+        let export = export(3 * 300_000 + 1_000, Some(300_000), "item");
+        assert!(export.zip);
+        let mut archive = zip::ZipArchive::new(Virtual::new(export)).unwrap();
+        assert_eq!(archive.len(), 4);
+        let mut total = 0;
+        for i in 0..archive.len() {
+            let mut part = archive.by_index(i).unwrap();
+            assert_eq!(part.name(), format!("item_{:03}.pst", i + 1));
+            let size = part.size();
+            let mut content = Vec::new();
+            // Reading to the end makes the reader check the CRC-32 of the central directory.
+            part.read_to_end(&mut content).unwrap();
+            assert_eq!(content.len() as u64, size);
+            assert_eq!(&content[..564], pst_header(size).as_slice());
+            assert!(content[564..].iter().all(|b| *b == 0));
+            total += size;
+        }
+        assert_eq!(total, 3 * 300_000 + 1_000);
+    }
+
+    #[test]
+    fn an_export_over_4_gib_is_a_zip64_that_a_reader_opens() {
+        const GIB: u64 = 1 << 30;
+        let export = export(5 * GIB + 123, Some(2 * GIB), "big");
+        let len = export.len();
+        assert!(len > 5 * GIB);
+        let mut archive = zip::ZipArchive::new(Virtual::new(export)).unwrap();
+        assert_eq!(archive.len(), 3);
+        let sizes: Vec<u64> = (0..3)
+            .map(|i| archive.by_index(i).unwrap().size())
+            .collect();
+        assert_eq!(sizes, [2 * GIB, 2 * GIB, GIB + 123]);
+        for (i, size) in sizes.into_iter().enumerate() {
+            let part = archive.by_index(i).unwrap();
+            // The third part starts past 4 GiB: its offset comes from the ZIP64 extra field.
+            assert!(i < 2 || part.data_start().unwrap() > 4 * GIB);
+            let mut head = vec![0u8; 564];
+            part.take(564).read_exact(&mut head).unwrap();
+            assert_eq!(head, pst_header(size));
+        }
+    }
+}

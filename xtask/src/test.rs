@@ -85,6 +85,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         ]))
     })?;
     step("tests", || tests(root))?;
+    step(
+        "simulator contract: schemathesis, extract-msg, zipfile",
+        || crate::contract::run(root),
+    )?;
     // Last: it installs Node.js tools and starts a server, the slowest check.
     step("client contract: Stoplight Prism", || {
         crate::prism::run(root)
