@@ -68,7 +68,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Lifetime of an access token. Default: 60 minutes, like the real server.
     pub token_lifetime: Duration,
-    /// Size in bytes of the PST that `exportToPst` returns. Default: 1 MiB.
+    /// Size in bytes of the PST that `exportToPst` returns, from 564 (a PST header) to 1 TiB.
+    /// Default: 1 MiB.
     pub pst_size: u64,
     /// The account that `createToken` accepts. Default: [`DEFAULT_USERNAME`].
     pub username: String,
@@ -264,6 +265,42 @@ impl Drop for RunningSimulator {
         }
         if let Some(ca) = self.ca.take() {
             ca.remove();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_never_shows_the_password() {
+        let shown = format!("{:?}", SimConfig::default());
+        assert!(
+            shown.contains("admin@westsupport.onmicrosoft.com"),
+            "{shown}"
+        );
+        assert!(!shown.contains(DEFAULT_PASSWORD), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn an_impossible_configuration_is_refused_before_listening() {
+        for config in [
+            SimConfig {
+                pst_size: 100,
+                ..SimConfig::default()
+            },
+            SimConfig {
+                pst_size: u64::MAX,
+                ..SimConfig::default()
+            },
+            SimConfig {
+                username: " ".into(),
+                ..SimConfig::default()
+            },
+        ] {
+            let error = Simulator::start(config).await.unwrap_err();
+            assert!(matches!(error, SimError::Config(_)), "{error}");
         }
     }
 }

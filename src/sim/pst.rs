@@ -17,11 +17,16 @@ pub const PST_HEADER_LEN: u64 = 564;
 const CHUNK: usize = 64 * 1024;
 static ZEROS: [u8; CHUNK] = [0; CHUNK];
 
+/// Largest PST the simulator makes: far past any test, and small enough that a split at the
+/// smallest limit (1 GiB) stays a directory of at most 1024 parts.
+pub const MAX_PST_SIZE: u64 = 1 << 40;
+
 /// Checks that a PST of `size` bytes can be made.
 pub fn check_size(size: u64) -> Result<(), String> {
-    if size < PST_HEADER_LEN {
+    if !(PST_HEADER_LEN..=MAX_PST_SIZE).contains(&size) {
         return Err(format!(
-            "pst_size must be at least {PST_HEADER_LEN} bytes (the PST header), not {size}"
+            "pst_size must be from {PST_HEADER_LEN} bytes (the PST header) to {MAX_PST_SIZE} \
+             (1 TiB), not {size}"
         ));
     }
     Ok(())
