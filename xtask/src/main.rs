@@ -10,6 +10,7 @@ macro_rules! say {
     }};
 }
 
+mod bench;
 mod codegen_check;
 mod contract;
 mod docs;
@@ -60,6 +61,9 @@ enum Command {
     /// Run schemathesis against the simulator, and open its MSG and ZIP files with
     /// independent readers.
     Contract,
+    /// Measure downloads against curl, actions per second, build times and the CI gate, and
+    /// write the results file (docs/bench.md). Not part of `test`: timings are never asserted.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => drift::run(&root, &args).map_err(could_not_run),
         Command::Docs(args) => docs::run(&root, &args).map_err(could_not_run),
         Command::Prism => prism::run(&root).map(|()| true),
+        Command::Bench(args) => bench::run(&root, &args).map(|()| true),
         Command::Contract => contract::run(&root).map(|()| true),
     };
     match result {
