@@ -538,6 +538,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     if !files_ok {
         bail!("the simulator's MSG or ZIP did not pass the independent readers");
     }
+    // A gigabyte per run is not worth keeping once it passed; a failing one stays to look at.
+    if let Some(zip) = ready["zip"]["path"].as_str() {
+        let _ = std::fs::remove_file(zip);
+    }
     Ok(())
 }
 
