@@ -14,6 +14,9 @@ pub struct Machine {
     pub curl: String,
     pub commit: String,
     pub load_at_start: String,
+    /// `vm.dirty_background_ratio` and `vm.dirty_ratio`: how much of a write may sit in the
+    /// page cache before the kernel writes it out, and before it throttles the writer.
+    pub dirty_ratios: String,
     pub date: String,
 }
 
@@ -53,6 +56,11 @@ impl Machine {
                 .take(3)
                 .collect::<Vec<_>>()
                 .join(" "),
+            dirty_ratios: format!(
+                "dirty_background_ratio {} %, dirty_ratio {} %",
+                read("/proc/sys/vm/dirty_background_ratio").trim(),
+                read("/proc/sys/vm/dirty_ratio").trim()
+            ),
             date: first_line(root, "date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         }
     }

@@ -112,6 +112,7 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(md, "| curl | {} |", m.curl);
     let _ = writeln!(md, "| commit | {} |", m.commit);
     let _ = writeln!(md, "| load average at start | {} |", m.load_at_start);
+    let _ = writeln!(md, "| page cache writeback | {} |", m.dirty_ratios);
     let _ = writeln!(md, "| `vbo` measured | `{}` |", r.vbo);
     md.push('\n');
 
@@ -245,7 +246,14 @@ fn render_downloads(md: &mut String, downloads: &[SizeResult]) {
          memory** (tmpfs), which takes the disk out so that what is left is the cost of the \
          client's own code. On disk, the client, like every user of `FileDownload::save`, \
          fsyncs the file before renaming it into place; curl and dd do not, so the `then sync \
-         FILE` rows add a timed `sync FILE` after them for the same durability.\n"
+         FILE` rows add a timed `sync FILE` after them for the same durability.\n\n\
+         What limits the figures: the simulator, the fetcher and the kernel share the two \
+         cores, so over loopback every fetcher is bound by CPU at about the rate of the memory \
+         rows. On disk, a fetcher that does not sync is done once the bytes are in the page \
+         cache (see the writeback ratios above), and one that syncs waits for the virtual disk; \
+         dd, the fastest writer, is the first that the kernel throttles at the dirty-page limit, \
+         so on disk it is no ceiling and its rows can fall below curl's. The ceiling of the \
+         bytes themselves is dd to /dev/null.\n"
     );
     for size in downloads {
         let _ = writeln!(
@@ -375,7 +383,7 @@ fn render_build(md: &mut String, rows: &[BuildRow]) {
         };
         let discarded = if row.discarded > 0 {
             format!(
-                " ({} more discarded: something else changed the tree)",
+                " ({} more left out: another cargo held the lock, or changed the tree)",
                 row.discarded
             )
         } else {
@@ -540,6 +548,7 @@ mod tests {
                 curl: "curl".into(),
                 commit: "abc".into(),
                 load_at_start: "0 0 0".into(),
+                dirty_ratios: "10 %, 20 %".into(),
                 date: "today".into(),
             },
             runs: 3,
