@@ -907,7 +907,7 @@ async fn ctrl_c_during_a_download_leaves_no_file() {
         .env("VBO_USER", s.sim.username())
         .env("VBO_PASSWORD", s.sim.password().expose())
         .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
+    let child = command.spawn().unwrap();
     // Wait until the body is flowing into the temporary file.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::fs::read_dir(dir.path()).unwrap().count() == 0 {

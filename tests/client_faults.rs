@@ -554,9 +554,17 @@ async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let outcome = client.perform_action(SESSION, MAILBOX, ITEM, &Action::export_to_pst()).await.unwrap();
+    let outcome = client
+        .perform_action(SESSION, MAILBOX, ITEM, &Action::export_to_pst())
+        .await
+        .unwrap();
     assert!(matches!(outcome, ActionOutcome::File(_)), "{outcome:?}");
-    let error = client.api().list_restore_sessions().send().await.unwrap_err();
+    let error = client
+        .api()
+        .list_restore_sessions()
+        .send()
+        .await
+        .unwrap_err();
     let error = Error::from_generated(error, "list_restore_sessions").await;
     assert!(error.is_timeout(), "{error:?}");
 }
