@@ -373,18 +373,16 @@ async fn login_sessions_and_tokens() {
         assert_eq!(mode & 0o777, 0o600, "only the owner may read the token");
     }
     // With the token file, no password is needed.
-    let output = s
-        .vbo()
-        .env_remove("VBO_PASSWORD")
-        .env_remove("VBO_USER")
-        .args([
-            "--token-file",
-            token_file.to_str().unwrap(),
-            "session",
-            "list",
-        ])
-        .output()
-        .unwrap();
+    let with_token = || {
+        let mut cmd = s.vbo();
+        cmd.env_remove("VBO_PASSWORD")
+            .env_remove("VBO_USER")
+            .arg("--token-file")
+            .arg(&token_file)
+            .args(["session", "list"]);
+        cmd
+    };
+    let output = with_token().output().unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -394,28 +392,13 @@ async fn login_sessions_and_tokens() {
     // simulator's refresh tokens are single-use, and the file keeps the old one), then the
     // saved token fails with a hint to log in again.
     s.sim.expire_access_tokens();
-    let renewed = s
-        .vbo()
-        .env_remove("VBO_PASSWORD")
-        .args([
-            "--token-file",
-            token_file.to_str().unwrap(),
-            "session",
-            "list",
-        ])
-        .output()
-        .unwrap();
+    let renewed = with_token().output().unwrap();
     assert!(
         renewed.status.success(),
         "{}",
         String::from_utf8_lossy(&renewed.stderr)
     );
-    let (code, stderr) = failing(s.vbo().env_remove("VBO_PASSWORD").args([
-        "--token-file",
-        token_file.to_str().unwrap(),
-        "session",
-        "list",
-    ]));
+    let (code, stderr) = failing(&mut with_token());
     assert_eq!(code, 3, "{stderr}");
     assert!(
         stderr.contains("run `vbo login --save-token FILE` again"),
