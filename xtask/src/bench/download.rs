@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use super::proc::{Cmd, run, run_measured};
+use super::proc::{Cmd, Run, run, run_measured};
 use super::proxy::{Proxy, Request};
 use super::sim::{SimProcess, Target, vbo_cmd};
 
@@ -48,6 +48,8 @@ pub struct Row {
     pub secs: Vec<f64>,
     /// Peak RSS of each run, KiB (of the process that moved the bytes).
     pub rss_kib: Vec<u64>,
+    /// User and system CPU seconds of each run (of that process; a `sync` costs it none).
+    pub cpu: Vec<(f64, f64)>,
 }
 
 /// Everything measured at one size.
@@ -211,12 +213,14 @@ pub fn measure(
                 tool,
                 secs: Vec::new(),
                 rss_kib: Vec::new(),
+                cpu: Vec::new(),
             })
             .collect();
-        let mut record = |tool: Tool, secs: f64, rss: u64| {
+        let mut record = |tool: Tool, secs: f64, run: &Run| {
             if let Some(row) = rows.iter_mut().find(|r| r.tool == tool) {
                 row.secs.push(secs);
-                row.rss_kib.push(rss);
+                row.rss_kib.push(run.max_rss_kib.unwrap_or(0));
+                row.cpu.push(run.cpu.unwrap_or((f64::NAN, f64::NAN)));
             }
         };
         let out = medium.dir.join("out.pst");
@@ -232,7 +236,7 @@ pub fn measure(
             let cmd = export_cmd(vbo, &sim.url, &sim, &target, &out);
             let r = run_measured(&cmd, scratch)?;
             check_size(&out, bytes)?;
-            record(Tool::Client, r.wall.as_secs_f64(), rss(&r));
+            record(Tool::Client, r.wall.as_secs_f64(), &r);
             remove_and_settle(&out)?;
             if first {
                 commands.push(cmd.shown());
@@ -241,13 +245,13 @@ pub fn measure(
             // curl, and curl + sync on a disk.
             let cmd = curl(&out);
             let r = run_measured(&cmd, scratch)?;
-            record(Tool::Curl, r.wall.as_secs_f64(), rss(&r));
+            record(Tool::Curl, r.wall.as_secs_f64(), &r);
             if first {
                 commands.push(cmd.shown());
             }
             if medium.is_disk() {
                 let s = run(&sync(&out))?;
-                record(Tool::CurlSync, (r.wall + s.wall).as_secs_f64(), rss(&r));
+                record(Tool::CurlSync, (r.wall + s.wall).as_secs_f64(), &r);
                 if first {
                     commands.push(sync(&out).shown());
                 }
@@ -258,13 +262,13 @@ pub fn measure(
             // The ceiling, and the ceiling + sync on a disk.
             let cmd = dd(&out);
             let r = run_measured(&cmd, scratch)?;
-            record(Tool::Raw, r.wall.as_secs_f64(), rss(&r));
+            record(Tool::Raw, r.wall.as_secs_f64(), &r);
             if first {
                 commands.push(cmd.shown());
             }
             if medium.is_disk() {
                 let s = run(&sync(&out))?;
-                record(Tool::RawSync, (r.wall + s.wall).as_secs_f64(), rss(&r));
+                record(Tool::RawSync, (r.wall + s.wall).as_secs_f64(), &r);
             }
             check_size(&out, bytes)?;
             remove_and_settle(&out)?;
@@ -273,7 +277,7 @@ pub fn measure(
             if medium.is_disk() {
                 let cmd = dd(Path::new("/dev/null"));
                 let r = run_measured(&cmd, scratch)?;
-                record(Tool::RawNull, r.wall.as_secs_f64(), rss(&r));
+                record(Tool::RawNull, r.wall.as_secs_f64(), &r);
                 if first {
                     commands.push(cmd.shown());
                 }
@@ -293,10 +297,6 @@ pub fn measure(
         result.sim_rss_kib = sim_rss_kib;
     }
     Ok(results)
-}
-
-fn rss(run: &super::proc::Run) -> u64 {
-    run.max_rss_kib.unwrap_or(0)
 }
 
 /// Gets a token for curl with the client's own token request; returns it and the command.

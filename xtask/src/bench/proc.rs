@@ -139,6 +139,8 @@ pub struct Run {
     pub wall: Duration,
     /// Peak resident set size in KiB, from GNU time; `None` when not measured.
     pub max_rss_kib: Option<u64>,
+    /// User and system CPU seconds, from GNU time: steadier than wall time on shared cores.
+    pub cpu: Option<(f64, f64)>,
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
@@ -164,6 +166,7 @@ pub fn run(cmd: &Cmd) -> anyhow::Result<Run> {
     Ok(Run {
         wall,
         max_rss_kib: None,
+        cpu: None,
         stdout: output.stdout,
         stderr,
     })
@@ -191,11 +194,14 @@ pub fn run_measured(cmd: &Cmd, scratch: &Path) -> anyhow::Result<Run> {
     }
     let text = std::fs::read_to_string(&report)
         .with_context(|| format!("reading {GNU_TIME}'s report {}", report.display()))?;
-    let max_rss_kib = parse_max_rss_kib(&text)
-        .with_context(|| format!("{GNU_TIME}'s report for `{}`", cmd.shown()))?;
+    let context = || format!("{GNU_TIME}'s report for `{}`", cmd.shown());
+    let max_rss_kib = parse_max_rss_kib(&text).with_context(context)?;
+    let user = parse_seconds(&text, "User time (seconds):").with_context(context)?;
+    let sys = parse_seconds(&text, "System time (seconds):").with_context(context)?;
     Ok(Run {
         wall,
         max_rss_kib: Some(max_rss_kib),
+        cpu: Some((user, sys)),
         stdout: output.stdout,
         stderr,
     })
@@ -218,6 +224,18 @@ pub fn parse_max_rss_kib(report: &str) -> anyhow::Result<u64> {
     line.trim()
         .parse()
         .with_context(|| format!("`{KEY}{line}` is not a number of KiB"))
+}
+
+/// A `KEY seconds` line of the report of `time -v`, such as `User time (seconds): 0.20`.
+pub fn parse_seconds(report: &str, key: &str) -> anyhow::Result<f64> {
+    let line = report
+        .lines()
+        .map(str::trim)
+        .find_map(|line| line.strip_prefix(key))
+        .with_context(|| format!("no `{key}` line"))?;
+    line.trim()
+        .parse()
+        .with_context(|| format!("`{key}{line}` is not a number of seconds"))
 }
 
 /// `VmHWM` (peak RSS) in KiB from `/proc/<pid>/status`, for a process still running such as
@@ -298,6 +316,14 @@ mod tests {
     #[test]
     fn peak_rss_is_read_from_time_v() {
         assert_eq!(parse_max_rss_kib(TIME_V).unwrap(), 10324);
+    }
+
+    #[test]
+    fn cpu_seconds_are_read_from_time_v() {
+        assert_eq!(parse_seconds(TIME_V, "User time (seconds):").unwrap(), 0.20);
+        assert!(parse_seconds(TIME_V, "System time (seconds):").is_err());
+        let garbled = TIME_V.replace("0.20", "soon");
+        assert!(parse_seconds(&garbled, "User time (seconds):").is_err());
     }
 
     #[test]

@@ -253,7 +253,10 @@ fn render_downloads(md: &mut String, downloads: &[SizeResult]) {
          cache (see the writeback ratios above), and one that syncs waits for the virtual disk; \
          dd, the fastest writer, is the first that the kernel throttles at the dirty-page limit, \
          so on disk it is no ceiling and its rows can fall below curl's. The ceiling of the \
-         bytes themselves is dd to /dev/null.\n"
+         bytes themselves is dd to /dev/null. CPU seconds (medians, from GNU time, of the \
+         fetching process alone) vary less than wall time on shared cores: they show what each \
+         fetcher costs, in user space (HTTP, buffers, the async runtime) and in the kernel \
+         (socket reads, file writes).\n"
     );
     for size in downloads {
         let _ = writeln!(
@@ -266,7 +269,7 @@ fn render_downloads(md: &mut String, downloads: &[SizeResult]) {
         );
         let _ = writeln!(
             md,
-            "| fetched by | MiB/s | seconds | vs curl -o | peak RSS | RSS ≤ 32 MiB |\n|---|---|---|---|---|---|"
+            "| fetched by | MiB/s | seconds | vs curl -o | CPU s, user + sys | peak RSS | RSS ≤ 32 MiB |\n|---|---|---|---|---|---|---|"
         );
         let curl = size
             .rows
@@ -281,9 +284,15 @@ fn render_downloads(md: &mut String, downloads: &[SizeResult]) {
             };
             let rss = row.rss_kib.iter().copied().max().unwrap_or(0);
             let versus = curl.map_or("?".into(), |c| format!("{:.2}", rate.median / c.median));
+            let user: Vec<f64> = row.cpu.iter().map(|c| c.0).collect();
+            let sys: Vec<f64> = row.cpu.iter().map(|c| c.1).collect();
+            let cpu = match (summarize(&user), summarize(&sys)) {
+                (Some(user), Some(sys)) => format!("{:.2} + {:.2}", user.median, sys.median),
+                _ => "?".into(),
+            };
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {versus} | {} | {} |",
+                "| {} | {} | {} | {versus} | {cpu} | {} | {} |",
                 row.tool.label(),
                 spread(&rate, 0),
                 spread(&secs, 2),
@@ -517,6 +526,7 @@ mod tests {
             tool,
             secs: vec![secs, secs * 1.1, secs * 0.9],
             rss_kib: vec![rss, rss - 10, rss - 20],
+            cpu: vec![(0.1, 0.5); 3],
         };
         SizeResult {
             bytes,
