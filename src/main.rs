@@ -9,7 +9,7 @@ use clap::Parser as _;
 fn main() -> ExitCode {
     let cli = cli::args::Cli::parse();
     cli::init_logging(cli.global.verbose, cli.global.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
