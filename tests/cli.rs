@@ -918,3 +918,76 @@ async fn ctrl_c_during_a_download_leaves_no_file() {
         "nothing is left behind, not even the temporary file: {left:?}"
     );
 }
+
+#[test]
+fn vbo_sim_prints_where_it_listens_and_how_to_trust_its_ca() {
+    use std::io::BufRead as _;
+    let mut sim = std::process::Command::new(assert_cmd::cargo::cargo_bin("vbo"))
+        .args([
+            "-o",
+            "json",
+            "sim",
+            "--port",
+            "0",
+            "--seed",
+            "7",
+            "--token-lifetime",
+            "60",
+            "--pst-size",
+            "2MiB",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(sim.stdout.take().unwrap()).lines();
+    let mut text = String::new();
+    let started: Value = loop {
+        text.push_str(&lines.next().expect("vbo sim printed its address").unwrap());
+        if let Ok(value) = serde_json::from_str(&text) {
+            break value;
+        }
+    };
+    let url = started["url"].as_str().unwrap();
+    let ca = started["ca_cert"]
+        .as_str()
+        .expect("TLS is on by default, with a CA file");
+    assert!(url.starts_with("https://127.0.0.1:"), "{started}");
+    let login = Command::cargo_bin("vbo")
+        .unwrap()
+        .args([
+            "--server",
+            url,
+            "--ca-cert",
+            ca,
+            "--user",
+            started["username"].as_str().unwrap(),
+            "-o",
+            "json",
+            "login",
+        ])
+        .env("VBO_PASSWORD", started["password"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let token: Value = serde_json::from_slice(&login.stdout).unwrap();
+    assert_eq!(
+        token["expires_in"], 60,
+        "the token lifetime option reached the simulator"
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &sim.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        sim.wait().unwrap().success(),
+        "Ctrl-C stops the simulator cleanly"
+    );
+    assert!(
+        !Path::new(ca).exists(),
+        "the temporary CA directory is removed at shutdown"
+    );
+}
