@@ -53,12 +53,21 @@ impl Sim {
                 cmd.env_remove(key);
             }
         }
-        cmd.env("VBO_SERVER", self.sim.base_url())
-            .env("VBO_CA_CERT", self.sim.ca_cert_path().unwrap())
-            .env("VBO_USER", self.sim.username())
-            .env("VBO_PASSWORD", self.sim.password().expose())
-            .env("NO_COLOR", "1");
+        cmd.envs(self.env()).env("NO_COLOR", "1");
         cmd
+    }
+
+    /// The simulator's address, CA and account, as `vbo` reads them from the environment.
+    fn env(&self) -> [(&'static str, String); 4] {
+        [
+            ("VBO_SERVER", self.sim.base_url().to_string()),
+            (
+                "VBO_CA_CERT",
+                self.sim.ca_cert_path().unwrap().display().to_string(),
+            ),
+            ("VBO_USER", self.sim.username().to_string()),
+            ("VBO_PASSWORD", self.sim.password().expose().to_string()),
+        ]
     }
 
     fn item_args(&self) -> Vec<String> {
@@ -699,10 +708,9 @@ fn run_in_pty(s: &Sim, args: &[String]) -> String {
         .unwrap();
     let mut command = CommandBuilder::new(assert_cmd::cargo::cargo_bin("vbo"));
     command.args(args);
-    command.env("VBO_SERVER", s.sim.base_url());
-    command.env("VBO_CA_CERT", s.sim.ca_cert_path().unwrap());
-    command.env("VBO_USER", s.sim.username());
-    command.env("VBO_PASSWORD", s.sim.password().expose());
+    for (key, value) in s.env() {
+        command.env(key, value);
+    }
     command.env("TERM", "xterm");
     let mut child = pty.slave.spawn_command(command).unwrap();
     drop(pty.slave);
@@ -885,10 +893,7 @@ async fn ctrl_c_during_a_download_leaves_no_file() {
         .args(s.item_args())
         .arg("--to")
         .arg(&target)
-        .env("VBO_SERVER", s.sim.base_url())
-        .env("VBO_CA_CERT", s.sim.ca_cert_path().unwrap())
-        .env("VBO_USER", s.sim.username())
-        .env("VBO_PASSWORD", s.sim.password().expose())
+        .envs(s.env())
         .stderr(std::process::Stdio::piped());
     let child = command.spawn().unwrap();
     // Wait until the body is flowing into the temporary file.

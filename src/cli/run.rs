@@ -128,15 +128,7 @@ async fn authenticate(ctx: &Ctx, global: &Global) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    let user = global.user.as_deref().ok_or_else(|| {
-        Failure::usage("no user given")
-            .with_hint("pass --user NAME or set VBO_USER (or use --token-file)")
-    })?;
-    let password = secrets::read(
-        "VBO_PASSWORD",
-        Some(("--password-stdin", global.password_stdin)),
-        "VBO password: ",
-    )?;
+    let (user, password) = account(global, " (or use --token-file)")?;
     ctx.client
         .login(user, password)
         .await
@@ -144,18 +136,26 @@ async fn authenticate(ctx: &Ctx, global: &Global) -> Result<(), Failure> {
         .map_err(|e| ctx.fail(&e, Doing::Login))
 }
 
-async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<(), Failure> {
-    if global.token_file.is_some() {
-        return Err(Failure::usage("`login` takes a password, not --token-file"));
-    }
+/// The VBO account to log in with: the user from the options, the password from the
+/// environment, stdin or a prompt. `alternative` ends the hint when no user is given.
+fn account<'a>(global: &'a Global, alternative: &str) -> Result<(&'a str, SecretString), Failure> {
     let user = global.user.as_deref().ok_or_else(|| {
-        Failure::usage("no user given").with_hint("pass --user NAME or set VBO_USER")
+        Failure::usage("no user given")
+            .with_hint(format!("pass --user NAME or set VBO_USER{alternative}"))
     })?;
     let password = secrets::read(
         "VBO_PASSWORD",
         Some(("--password-stdin", global.password_stdin)),
         "VBO password: ",
     )?;
+    Ok((user, password))
+}
+
+async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<(), Failure> {
+    if global.token_file.is_some() {
+        return Err(Failure::usage("`login` takes a password, not --token-file"));
+    }
+    let (user, password) = account(global, "")?;
     let token = ctx
         .client
         .login(user, password)
