@@ -14,6 +14,9 @@ use crate::{Error, SecretString};
 /// cannot be called.
 pub(crate) const TOKEN_PATH: &str = "/v4/token";
 
+/// The token operation as the generated client names it (snake case).
+pub(crate) const TOKEN_OPERATION: &str = "create_token";
+
 /// Refresh this long before expiry at most; less for short-lived tokens (a fifth of their life).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -191,7 +194,7 @@ async fn request_token(
     base_url: &str,
     grant: &types::TokenRequest,
 ) -> Result<types::Token, Error> {
-    const OPERATION: &str = "create_token";
+    const OPERATION: &str = TOKEN_OPERATION;
     let form = serde_urlencoded::to_string(grant)
         .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))?;
     let response = http
@@ -207,7 +210,8 @@ async fn request_token(
         let body = response.bytes().await.unwrap_or_default();
         let message = serde_json::from_slice::<types::OAuthError>(&body)
             .ok()
-            .and_then(crate::error::ServerMessage::server_message);
+            .and_then(crate::error::ServerMessage::server_message)
+            .map(|m| crate::redact::token_text(&m));
         return Err(Error::status_error(status, message).with_operation(OPERATION));
     }
     let body = response
@@ -216,7 +220,8 @@ async fn request_token(
         .map_err(|e| Error::transport(e).with_operation(OPERATION))?;
     serde_json::from_slice(&body).map_err(|e| {
         Error::decode(format!(
-            "the token response is not the documented JSON: {e}"
+            "the token response is not the documented JSON: {}",
+            crate::redact::serde_error(&e)
         ))
         .with_operation(OPERATION)
     })

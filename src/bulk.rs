@@ -7,18 +7,17 @@ use futures_util::StreamExt as _;
 use uuid::Uuid;
 
 use crate::download::{Destination, SavedFile};
-use crate::generated::types::RestoreStatistics;
-use crate::{Action, ActionOutcome, Client, Error};
+use crate::{Action, ActionOutcome, Client, Error, Restored, Sent};
 
 /// What one item of a bulk run came to.
 #[derive(Debug)]
 pub enum BulkOutcome {
     /// An export or save, written to disk.
     Saved(SavedFile),
-    /// A restore, with its statistics.
-    Restored(RestoreStatistics),
-    /// A send.
-    Done,
+    /// A restore, with its statistics (see [`Restored::is_complete`]).
+    Restored(Restored),
+    /// A send the server accepted.
+    Sent(Sent),
 }
 
 /// How a bulk run goes.
@@ -113,15 +112,16 @@ impl Client {
             .await?
         {
             ActionOutcome::File(file) => {
+                // A file comes only from a file action, which was given its directory above.
                 let destination = destination.ok_or_else(|| {
-                    Error::decode("the server returned a file for an action that returns none")
+                    Error::invalid("to", "a directory to save the files in is required")
                 })?;
                 Ok(BulkOutcome::Saved(
                     file.save(destination, item_id, |_| {}).await?,
                 ))
             }
-            ActionOutcome::Restored(statistics) => Ok(BulkOutcome::Restored(statistics)),
-            ActionOutcome::Done => Ok(BulkOutcome::Done),
+            ActionOutcome::Restored(restored) => Ok(BulkOutcome::Restored(restored)),
+            ActionOutcome::Sent(sent) => Ok(BulkOutcome::Sent(sent)),
         }
     }
 }

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::auth::Grant;
 use crate::generated::{self, types};
 use crate::hooks::{Inner, Shared};
-use crate::{Action, ActionOutcome, Error, RetryPolicy, SecretString};
+use crate::outcome::Answer;
+use crate::{Action, ActionOutcome, Error, ItemAction, RetryPolicy, SecretString};
 
 /// Default time to establish a TCP (and TLS) connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -135,18 +136,30 @@ impl ClientBuilder {
     }
 }
 
+/// Reads the certificates of a PEM bundle, each checked as X.509 here: reqwest would accept a
+/// PEM block of garbage and fail later with a message about "the request".
 fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Error> {
-    let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-        Error::invalid(
-            "ca_cert",
-            format!("{origin} is not a PEM certificate bundle ({e})"),
-        )
-    })?;
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let invalid = |rule: String| Error::invalid("ca_cert", format!("{origin}: {rule}"));
+    let mut certificates = Vec::new();
+    for (index, der) in CertificateDer::pem_slice_iter(pem).enumerate() {
+        let der = der.map_err(|e| invalid(format!("is not a PEM certificate bundle ({e})")))?;
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| {
+                invalid(format!(
+                    "certificate {} is not a valid X.509 CA certificate ({e})",
+                    index + 1
+                ))
+            })?;
+        certificates.push(
+            reqwest::Certificate::from_der(&der)
+                .map_err(|e| invalid(format!("certificate {} is unusable ({e})", index + 1)))?,
+        );
+    }
     if certificates.is_empty() {
-        return Err(Error::invalid(
-            "ca_cert",
-            format!("{origin} holds no PEM certificate"),
-        ));
+        return Err(invalid("holds no PEM certificate".into()));
     }
     Ok(certificates)
 }
@@ -245,8 +258,27 @@ impl Client {
         Ok(token)
     }
 
-    /// Performs `action` on one item and returns its typed outcome. The action is validated
-    /// before sending, sent once, and never repeated once it may have reached the server.
+    /// Performs a typed action on one item; its outcome type follows from the action
+    /// (a file, restore statistics or a confirmed send). The action is validated before
+    /// sending, sent once, and never repeated once it may have reached the server. An answer
+    /// that does not fit the action is an error that says what came back.
+    pub async fn perform<A: ItemAction>(
+        &self,
+        restore_session_id: Uuid,
+        mailbox_id: Uuid,
+        item_id: &str,
+        action: &A,
+    ) -> Result<A::Outcome, Error> {
+        let answer = self
+            .send_action(restore_session_id, mailbox_id, item_id, action.action())
+            .await?;
+        A::read(answer, self.idle_timeout)
+            .await
+            .map_err(|e| e.with_operation(ACTION_OPERATION))
+    }
+
+    /// Performs a run-time [`Action`] on one item. The outcome is the one of that action,
+    /// checked as [`Client::perform`] checks it.
     pub async fn perform_action(
         &self,
         restore_session_id: Uuid,
@@ -254,7 +286,21 @@ impl Client {
         item_id: &str,
         action: &Action,
     ) -> Result<ActionOutcome, Error> {
-        const OPERATION: &str = "perform_mailbox_item_action";
+        let answer = self
+            .send_action(restore_session_id, mailbox_id, item_id, action)
+            .await?;
+        crate::item_action::read_any(action.kind(), answer, self.idle_timeout)
+            .await
+            .map_err(|e| e.with_operation(ACTION_OPERATION))
+    }
+
+    async fn send_action(
+        &self,
+        restore_session_id: Uuid,
+        mailbox_id: Uuid,
+        item_id: &str,
+        action: &Action,
+    ) -> Result<Answer, Error> {
         crate::validate::not_empty("itemId", item_id)?;
         let span = tracing::info_span!("action", action = action.kind().wire_name());
         let result = self
@@ -268,16 +314,17 @@ impl Client {
             .instrument(span)
             .await;
         match result {
-            Ok(response) => ActionOutcome::classify(response, self.idle_timeout)
-                .await
-                .map_err(|e| e.with_operation(OPERATION)),
-            // Later API versions answer the sends with 204, which the v4 spec does not list.
+            Ok(response) => Ok(Answer::Body(response)),
+            // Later API versions answer the sends with 204, which the v4 spec does not list;
+            // each action's reader decides whether 204 fits it.
             Err(progenitor_client::Error::UnexpectedResponse(response))
                 if response.status() == reqwest::StatusCode::NO_CONTENT =>
             {
-                Ok(ActionOutcome::Done)
+                Ok(Answer::NoContent)
             }
-            Err(error) => Err(Error::from_generated(error, OPERATION).await),
+            Err(error) => Err(Error::from_generated(error, ACTION_OPERATION).await),
         }
     }
 }
+
+const ACTION_OPERATION: &str = "perform_mailbox_item_action";

@@ -169,21 +169,24 @@ impl Error {
             Api::CommunicationError(e) | Api::InvalidUpgrade(e) => Self::transport(e),
             Api::ErrorResponse(value) => {
                 let status = value.status();
-                Self::status_error(status, value.into_inner().server_message())
+                let message = value.into_inner().server_message();
+                Self::status_error(status, message.map(|m| redact_for(operation, &m)))
             }
             Api::ResponseBodyError(e) => Self::body(without_url(e)),
             Api::InvalidResponsePayload(bytes, e) => {
+                // The body is not quoted: it may be a token response, or any body with a secret.
                 let mut out = Self::decode(format!(
-                    "the response body is not the documented JSON ({e}); it starts with {:?}",
-                    excerpt(&bytes)
+                    "the response body ({} bytes) is not the documented JSON: {}",
+                    bytes.len(),
+                    crate::redact::serde_error(&e)
                 ));
                 out.inner.reached = Reached::Yes;
                 out
             }
             Api::UnexpectedResponse(response) => {
                 let status = response.status();
-                let message = read_message(response).await;
-                Self::status_error(status, message)
+                let message = read_message(response, operation).await;
+                Self::status_error(status, message.map(|m| redact_for(operation, &m)))
             }
             Api::Custom(why) => {
                 let mut out = Self::new(Kind::Transport, Reached::Maybe);
@@ -192,6 +195,12 @@ impl Error {
             }
         };
         out.with_operation(operation)
+    }
+
+    /// This error and every distinct cause, on one line: what a command-line tool prints.
+    /// `Display` shows this error alone, and `source()` gives the causes.
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
     }
 
     /// The HTTP status, when the server answered.
@@ -329,11 +338,24 @@ impl fmt::Display for Error {
         if let Some(message) = &self.inner.message {
             write!(f, ": {message}")?;
         }
+        // One level, as reqwest does: the causes are `source()`'s, and `Error::report`
+        // prints them all once.
+        Ok(())
+    }
+}
+
+/// An error with its causes, for a terminal or a log line: see [`Error::report`].
+#[derive(Debug)]
+pub struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
         // Every distinct cause, so that "invalid peer certificate: UnknownIssuer" is not lost
         // behind "error sending request".
         let mut shown = String::new();
-        for cause in causes(self) {
-            let text = cause.to_string();
+        for cause in causes(self.0) {
+            let text = without_doc_links(&cause.to_string());
             if !text.is_empty() && !shown.contains(&text) {
                 write!(f, ": {text}")?;
                 shown.push_str(&text);
@@ -341,6 +363,20 @@ impl fmt::Display for Error {
         }
         Ok(())
     }
+}
+
+/// Some causes end with a link to their library's documentation (rustls: "peer closed
+/// connection without sending TLS close_notify: https://docs.rs/..."), which tells a user of
+/// this client nothing.
+fn without_doc_links(text: &str) -> String {
+    let mut out = text.to_string();
+    while let Some(start) = out.find("https://docs.rs/") {
+        let end = out[start..]
+            .find(char::is_whitespace)
+            .map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, "");
+    }
+    out.trim_end_matches([' ', ':']).to_string()
 }
 
 impl fmt::Debug for Error {
@@ -365,14 +401,23 @@ impl std::error::Error for Error {
     }
 }
 
-/// The causes of an error, innermost last, looking inside `std::io::Error` wrappers (which
-/// hide their payload from `source()`).
+/// The causes of an error, innermost last.
 fn causes(error: &Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
-    let mut next = error
-        .inner
-        .source
-        .as_deref()
-        .map(|s| s as &(dyn std::error::Error + 'static));
+    chain(
+        error
+            .inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static)),
+    )
+}
+
+/// `first` and its causes, looking inside `std::io::Error` wrappers (which hide their payload
+/// from `source()`).
+fn chain<'a>(
+    first: Option<&'a (dyn std::error::Error + 'static)>,
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    let mut next = first;
     std::iter::from_fn(move || {
         let current = next?;
         next = current
@@ -382,6 +427,12 @@ fn causes(error: &Error) -> impl Iterator<Item = &(dyn std::error::Error + 'stat
             .or_else(|| current.source());
         Some(current)
     })
+}
+
+/// Whether a TLS error is among the causes: a certificate that is not trusted, or a handshake
+/// the server refused, fails the same way on every attempt.
+pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    chain(Some(error)).any(|cause| cause.downcast_ref::<rustls::Error>().is_some())
 }
 
 /// Error bodies of the spec that carry a human-readable explanation.
@@ -412,7 +463,7 @@ impl ServerMessage for () {
 }
 
 /// Reads at most a few KiB of an undocumented error response for a `message` to show.
-async fn read_message(mut response: reqwest::Response) -> Option<String> {
+async fn read_message(mut response: reqwest::Response, operation: &str) -> Option<String> {
     let mut body = Vec::new();
     while body.len() < 8192 {
         match response.chunk().await {
@@ -428,12 +479,27 @@ async fn read_message(mut response: reqwest::Response) -> Option<String> {
     if let Ok(parsed) = serde_json::from_slice::<Message>(&body) {
         return Some(parsed.message);
     }
-    (!body.is_empty()).then(|| format!("non-JSON body starting with {:?}", excerpt(&body)))
+    if body.is_empty() {
+        None
+    } else if operation == crate::auth::TOKEN_OPERATION {
+        // Whatever the token endpoint sent may be a credential in any encoding.
+        Some(format!("a body of {} bytes that is not JSON", body.len()))
+    } else {
+        Some(format!(
+            "non-JSON body starting with {:?}",
+            crate::redact::body_excerpt(&body)
+        ))
+    }
 }
 
-fn excerpt(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
-    text.chars().filter(|c| !c.is_control()).collect()
+/// Text from the token endpoint loses anything that looks like a credential; other
+/// operations' messages name items and are kept.
+pub(crate) fn redact_for(operation: &str, text: &str) -> String {
+    if operation == crate::auth::TOKEN_OPERATION {
+        crate::redact::token_text(text)
+    } else {
+        text.to_string()
+    }
 }
 
 fn bounded(mut message: String) -> String {

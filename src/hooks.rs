@@ -14,7 +14,7 @@ use crate::generated::Client;
 use crate::retry::RetryPolicy;
 
 /// Operation ids as the hooks see them (progenitor passes them in snake case).
-const TOKEN_OPERATION: &str = "create_token";
+use crate::auth::TOKEN_OPERATION;
 const ACTION_OPERATION: &str = "perform_mailbox_item_action";
 
 /// The Action endpoint answers with a file, JSON or nothing; say that we accept all of them.

@@ -2,25 +2,21 @@
 //! actions: export to PST, restore, send and save as MSG.
 //!
 //! The client is generated at build time from `openapi/vbo-v4.yaml` ([`generated`]); this
-//! crate adds a thin typed layer: validated [`Action`]s, the typed [`ActionOutcome`] of the
-//! Action endpoint, one [`Error`] type, and secrets that never print.
+//! crate adds a thin typed layer: validated actions whose outcome type follows from the action
+//! ([`ItemAction`]; [`Action`] and [`ActionOutcome`] at run time), one [`Error`] type, and secrets that never print.
 //!
 //! ```no_run
-//! use vbo365::{Action, ActionOutcome, Client};
+//! use vbo365::{Client, SaveToMsg};
 //!
 //! # async fn run() -> Result<(), vbo365::Error> {
 //! let client = Client::builder("https://vbo.example.com:4443").build()?;
 //! client.login("admin@example.com", "paSSw0rd").await?;
 //! let session = "380d7caf-6294-4a33-b50a-b8aeb13af58c".parse().unwrap();
 //! let mailbox = "9e9b7199-f547-467a-b580-9d283a75eaad".parse().unwrap();
-//! match client.perform_action(session, mailbox, "AAAAAKGE4dIv", &Action::save_to_msg()).await? {
-//!     ActionOutcome::File(mut file) => {
-//!         while let Some(chunk) = file.next_chunk().await? {
-//!             // write `chunk` somewhere
-//!         }
-//!     }
-//!     ActionOutcome::Restored(statistics) => println!("{statistics:?}"),
-//!     ActionOutcome::Done => {}
+//! // A typed action: its outcome is a file, or an error that says what came back instead.
+//! let mut file = client.perform(session, mailbox, "AAAAAKGE4dIv", &SaveToMsg::new()).await?;
+//! while let Some(chunk) = file.next_chunk().await? {
+//!     // write `chunk` somewhere
 //! }
 //! # Ok(())
 //! # }
@@ -39,9 +35,12 @@ mod bulk;
 mod client;
 mod download;
 mod error;
+mod file_download;
 mod hooks;
+mod item_action;
 mod outcome;
 mod paging;
+mod redact;
 mod retry;
 mod secret;
 #[cfg(feature = "sim")]
@@ -56,10 +55,15 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
 };
 pub use download::{Destination, Progress, SavedFile};
-pub use error::{Error, ServerMessage};
+pub use error::{Error, Report, ServerMessage};
+pub use file_download::{FileDownload, FileKind};
 pub use generated::types;
 pub use hooks::Inner;
-pub use outcome::{ActionOutcome, FileDownload, FileKind};
+pub use item_action::{
+    ExportToPst, ItemAction, RestoreTo, RestoreToOriginalLocation, SaveToMsg, SendToDefaultAddress,
+    SendToDifferentAddress,
+};
+pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
 

@@ -2,7 +2,8 @@
 //!
 //! Idempotent GETs are retried on connect errors, timeouts, 429 and 5xx. Any other request is
 //! retried only when it certainly never reached the server (the connection could not be made):
-//! an action that may have run must not run twice.
+//! an action that may have run must not run twice. TLS failures (an untrusted certificate)
+//! are never retried: they fail the same way every time.
 
 use std::time::Duration;
 
@@ -49,7 +50,9 @@ impl RetryPolicy {
         idempotent: bool,
         attempt: u32,
     ) -> bool {
-        attempt < self.max_retries && (error.is_connect() || (idempotent && error.is_timeout()))
+        attempt < self.max_retries
+            && (error.is_connect() || (idempotent && error.is_timeout()))
+            && !crate::error::is_tls_failure(error)
     }
 
     /// Exponential backoff with ±20 % jitter, or the server's `Retry-After`, capped.

@@ -46,7 +46,9 @@ async fn every_item_gets_its_result_within_the_concurrency_limit() {
     for result in &results {
         match (&*result.item_id, &result.result) {
             ("missing", Err(error)) => assert!(error.is_not_found(), "{error}"),
-            (_, Ok(BulkOutcome::Restored(stats))) => assert_eq!(stats.created_items_count, Some(1)),
+            (_, Ok(BulkOutcome::Restored(stats))) => {
+                assert_eq!(stats.statistics().created_items_count, Some(1))
+            }
             (id, other) => panic!("{id}: unexpected {other:?}"),
         }
     }

@@ -269,3 +269,101 @@ async fn a_full_session_traced_at_trace_level_prints_no_secret() {
     }
     assert_clean("Debug and Display of the session's values", &shown);
 }
+
+/// Token answers that are not the documented JSON, and error answers that echo a token:
+/// neither the login's error nor the refresh's log line may quote them.
+#[tokio::test]
+async fn malformed_token_answers_are_never_quoted() {
+    let bodies: Vec<(u16, &str, String)> = vec![
+        (
+            200,
+            "application/json",
+            format!(
+                r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}","expires_in":"3600","token_type":"bearer"}}"#
+            ),
+        ),
+        (
+            200,
+            "application/json",
+            format!(
+                r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}","expires_in":3600}}"#
+            ),
+        ),
+        (
+            200,
+            "application/json",
+            format!(
+                r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}","expires_in":3600,"token_type":7}}"#
+            ),
+        ),
+        (
+            200,
+            "application/json",
+            format!(
+                r#"{{"token_type":"bearer","access_token":{{"v":"{ACCESS}"}},"refresh_token":"{REFRESH}""#
+            ),
+        ),
+        (
+            200,
+            "text/plain",
+            format!("access_token={ACCESS}&refresh_token={REFRESH}"),
+        ),
+        (
+            200,
+            "application/json",
+            format!(r#"["{ACCESS}","{REFRESH}"]"#),
+        ),
+        (
+            400,
+            "application/json",
+            format!(
+                r#"{{"error":"invalid_grant","error_description":"refresh token {REFRESH} for {ACCESS} expired"}}"#
+            ),
+        ),
+        (
+            500,
+            "text/html",
+            format!("<html>token {ACCESS} refresh {REFRESH}</html>"),
+        ),
+        (
+            502,
+            "application/json",
+            format!(r#"{{"message":"upstream gave {ACCESS}","refresh_token":"{REFRESH}"}}"#),
+        ),
+    ];
+    for (status, content_type, body) in bodies {
+        let captured = support::CapturedLog::default();
+        let _guard = tracing::subscriber::set_default(captured.subscriber());
+        let reply = Reply::bytes(status, Some(content_type), body.as_bytes());
+        let fresh = std::sync::atomic::AtomicBool::new(true);
+        let server = CaptureServer::start_with(move |request| match request.target.as_str() {
+            // The first login succeeds with a token that is due at once; every later token
+            // request (the refresh, then the login again) gets the malformed answer.
+            "/v4/token" if fresh.swap(false, std::sync::atomic::Ordering::SeqCst) => Reply::json(
+                200,
+                &support::token_json("first-token-Qm4", "first-refresh-Wx8", 0),
+            ),
+            "/v4/token" => reply.clone(),
+            _ => Reply::json(200, r#"{"offset":0,"limit":30,"results":[]}"#),
+        })
+        .await;
+        let client = Client::builder(&server.base_url)
+            .retry(vbo365::RetryPolicy::none())
+            .build()
+            .unwrap();
+        client.login("admin", PASSWORD).await.unwrap();
+        // Due at once: this request refreshes first, which fails and is logged.
+        client.api().list_restore_sessions().send().await.unwrap();
+        let log = captured.text();
+        assert!(log.contains("refresh"), "the refresh was logged: {log}");
+        assert_clean(&format!("the log of a refresh answered {body}"), &log);
+
+        let error = client.login("admin", PASSWORD).await.unwrap_err();
+        let shown = format!("{error} | {error:?} | {}", error.report());
+        assert_clean(&format!("the login error for {body}"), &shown);
+        assert!(
+            shown.contains("create_token"),
+            "the error still says where: {shown}"
+        );
+    }
+}

@@ -4,7 +4,10 @@
 
 use vbo365::sim::{SimConfig, Simulator};
 use vbo365::types;
-use vbo365::{Action, ActionOutcome, Client, Credentials, FileKind, RestoreOptions};
+use vbo365::{
+    Action, ActionKind, ActionOutcome, Client, Credentials, FileKind, RestoreOptions,
+    RestoreToOriginalLocation,
+};
 
 fn spec_operation_ids() -> Vec<String> {
     let spec = vbo365::spec::Spec::embedded();
@@ -298,19 +301,19 @@ async fn the_client_reaches_every_operation_over_https() {
     .await;
     assert_eq!(kind, FileKind::Msg);
     assert_eq!(&bytes[..4], &[0xD0, 0xCF, 0x11, 0xE0]);
-    let restore = Action::restore_to_original(Credentials::user_password(
+    // The typed form: the outcome of a restore is its statistics, by type.
+    let restore = RestoreToOriginalLocation::new(Credentials::user_password(
         "jsmith@westsupport.onmicrosoft.com",
         "exchange-password",
     ))
     .unwrap();
-    let ActionOutcome::Restored(stats) = client
-        .perform_action(session.id, john.id, &target.id, &restore)
+    let restored = client
+        .perform(session.id, john.id, &target.id, &restore)
         .await
-        .unwrap()
-    else {
-        panic!("restore statistics expected")
-    };
-    assert_eq!(stats.created_items_count, Some(1));
+        .unwrap();
+    assert_eq!(restored.action(), ActionKind::RestoreToOriginalLocation);
+    assert_eq!(restored.statistics().created_items_count, Some(1));
+    assert!(restored.is_complete());
     let restore_to = Action::restore_to(
         "djohnes@westsupport.onmicrosoft.com",
         Credentials::device_code(code.user_code.as_str()),
@@ -320,14 +323,15 @@ async fn the_client_reaches_every_operation_over_https() {
         },
     )
     .unwrap();
-    let ActionOutcome::Restored(stats) = client
+    let ActionOutcome::Restored(restored) = client
         .perform_action(session.id, john.id, &target.id, &restore_to)
         .await
         .unwrap()
     else {
         panic!("restore statistics expected")
     };
-    assert_eq!(stats.created_items_count, Some(1));
+    assert_eq!(restored.action(), ActionKind::RestoreTo);
+    assert_eq!(restored.statistics().created_items_count, Some(1));
     let dana = sim
         .mailbox_contents("djohnes@westsupport.onmicrosoft.com")
         .unwrap();
@@ -345,7 +349,8 @@ async fn the_client_reaches_every_operation_over_https() {
         )
         .await
         .unwrap();
-    assert!(matches!(outcome, ActionOutcome::Done));
+    assert_eq!(outcome.action(), ActionKind::SendToDefaultAddress);
+    assert!(matches!(outcome, ActionOutcome::Sent(_)));
     let outcome = client
         .perform_action(
             session.id,
@@ -361,7 +366,7 @@ async fn the_client_reaches_every_operation_over_https() {
         )
         .await
         .unwrap();
-    assert!(matches!(outcome, ActionOutcome::Done));
+    assert_eq!(outcome.action(), ActionKind::SendToDifferentAddress);
     let outbox = sim.outbox();
     assert_eq!(outbox.len(), 2);
     assert_eq!(outbox[0].to, "j_smith@westsupport.onmicrosoft.com");

@@ -81,7 +81,7 @@ async fn action_request_on_the_wire() {
     let ActionOutcome::Restored(statistics) = outcome else {
         panic!("a restore returns statistics, got {outcome:?}");
     };
-    assert_eq!(statistics.created_items_count, Some(1));
+    assert_eq!(statistics.statistics().created_items_count, Some(1));
 
     let requests = server.requests();
     assert_eq!(

@@ -153,10 +153,11 @@ async fn steps(
         (original, "restoretoOriginallocation (again)"),
         (to_other, "restoreTo"),
     ] {
-        let ActionOutcome::Restored(stats) = run(action).await? else {
+        let ActionOutcome::Restored(restored) = run(action).await? else {
             return Err(Failure::internal(format!("{label} returned no statistics")));
         };
-        say(format!("{label}: {}", statistics_text(&stats)));
+        let stats = restored.statistics();
+        say(format!("{label}: {}", statistics_text(stats)));
         restores.push(json!({ "action": label, "statistics": stats }));
     }
 

@@ -9,6 +9,8 @@ pub mod code {
     pub const USAGE: u8 = 2;
     pub const REJECTED: u8 = 3;
     pub const FAILED: u8 = 4;
+    /// A restore ran, but some items failed (`failedItemsCount` > 0).
+    pub const INCOMPLETE: u8 = 5;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -126,7 +128,7 @@ pub fn from_error(error: &Error, doing: Doing, with_token_file: bool) -> Failure
         None
     };
     Failure {
-        message: error.to_string(),
+        message: error.report().to_string(),
         hint,
         code: exit_code(error),
     }

@@ -612,13 +612,26 @@ async fn one_action(
                     &format!("saved {} ({}, {})", saved.path.display(), kind_name(saved.kind), human_bytes(saved.bytes)),
                 )
             }
-            (ActionOutcome::Restored(stats), _) => ctx.out.show_text(
-                &json!({ "item": item.item, "action": wire, "result": "restored", "statistics": stats }),
-                &format!("restored: {}", statistics_text(&stats)),
+            (ActionOutcome::Restored(restored), _) => {
+                let stats = restored.statistics();
+                let result = if restored.is_complete() {
+                    "restored"
+                } else {
+                    "incomplete"
+                };
+                ctx.out.show_text(
+                    &json!({ "item": item.item, "action": wire, "result": result, "statistics": stats }),
+                    &format!("{result}: {}", statistics_text(stats)),
+                )?;
+                match incomplete(&restored) {
+                    Some(failure) => Err(failure),
+                    None => Ok(()),
+                }
+            }
+            (ActionOutcome::Sent(_), _) => ctx.out.show_text(
+                &json!({ "item": item.item, "action": wire, "result": "sent" }),
+                "sent",
             ),
-            (ActionOutcome::Done, _) => ctx
-                .out
-                .show_text(&json!({ "item": item.item, "action": wire, "result": "sent" }), "sent"),
             (ActionOutcome::File(file), None) => Err(Failure::internal(format!(
                 "the server answered {wire} with a {} file, which this action does not return",
                 kind_name(file.kind())
@@ -626,6 +639,22 @@ async fn one_action(
         }
     };
     ctx.interruptible(work).await
+}
+
+/// A restore that ran with failed items is not a success: it exits with its own code.
+fn incomplete(restored: &vbo365::Restored) -> Option<Failure> {
+    let failed = restored.failed_items();
+    (failed > 0).then(|| Failure {
+        message: format!(
+            "{}: {failed} item(s) could not be restored (failedItemsCount)",
+            restored.action().wire_name()
+        ),
+        hint: Some(
+            "the restore ran for the other items; see the server's restore session log for why"
+                .into(),
+        ),
+        code: code::INCOMPLETE,
+    })
 }
 
 pub fn statistics_text(stats: &types::RestoreStatistics) -> String {
@@ -722,6 +751,18 @@ async fn bulk(ctx: &Ctx, global: &Global, args: &BulkArgs) -> Result<(), Failure
     let mut items = Vec::new();
     for item in &results {
         match &item.result {
+            Ok(BulkOutcome::Restored(restored)) if !restored.is_complete() => {
+                let failure =
+                    incomplete(restored).unwrap_or_else(|| Failure::internal("incomplete"));
+                worst = worst.max(failure.code);
+                let stats = restored.statistics();
+                items.push(json!({ "item": item.item_id, "ok": false, "result": "incomplete", "statistics": stats, "error": failure.message, "exit_code": failure.code }));
+                rows.push(vec![
+                    item.item_id.clone(),
+                    "INCOMPLETE".into(),
+                    statistics_text(stats),
+                ]);
+            }
             Ok(outcome) => {
                 let (result, detail, extra) = match outcome {
                     BulkOutcome::Saved(file) => (
@@ -729,12 +770,12 @@ async fn bulk(ctx: &Ctx, global: &Global, args: &BulkArgs) -> Result<(), Failure
                         format!("{} ({})", file.path.display(), human_bytes(file.bytes)),
                         json!({ "file": { "path": file.path, "kind": kind_name(file.kind), "bytes": file.bytes } }),
                     ),
-                    BulkOutcome::Restored(stats) => (
+                    BulkOutcome::Restored(restored) => (
                         "restored",
-                        statistics_text(stats),
-                        json!({ "statistics": stats }),
+                        statistics_text(restored.statistics()),
+                        json!({ "statistics": restored.statistics() }),
                     ),
-                    BulkOutcome::Done => ("sent", String::new(), json!({})),
+                    BulkOutcome::Sent(_) => ("sent", String::new(), json!({})),
                 };
                 let mut entry = json!({ "item": item.item_id, "ok": true, "result": result });
                 if let (Some(entry), Some(extra)) = (entry.as_object_mut(), extra.as_object()) {
@@ -746,16 +787,23 @@ async fn bulk(ctx: &Ctx, global: &Global, args: &BulkArgs) -> Result<(), Failure
             Err(error) => {
                 let failure = ctx.fail(error, doing);
                 worst = worst.max(failure.code);
-                items.push(json!({ "item": item.item_id, "ok": false, "error": error.to_string(), "exit_code": failure.code }));
+                items.push(json!({ "item": item.item_id, "ok": false, "error": error.report().to_string(), "exit_code": failure.code }));
                 rows.push(vec![
                     item.item_id.clone(),
                     "FAILED".into(),
-                    error.to_string(),
+                    error.report().to_string(),
                 ]);
             }
         }
     }
-    let failed = results.iter().filter(|r| r.result.is_err()).count();
+    let failed = results
+        .iter()
+        .filter(|r| match &r.result {
+            Ok(BulkOutcome::Restored(restored)) => !restored.is_complete(),
+            Ok(_) => false,
+            Err(_) => true,
+        })
+        .count();
     let summary = json!({ "succeeded": results.len() - failed, "failed": failed, "items": items });
     ctx.out
         .show(&summary, &["ITEM", "RESULT", "DETAIL"], rows)?;

@@ -41,6 +41,8 @@ pub enum After {
     Close,
     /// Keep the connection open and send nothing more.
     Stall,
+    /// Drop the connection without a TLS `close_notify` or any shutdown.
+    Abort,
 }
 
 /// A scripted response.
@@ -92,6 +94,7 @@ pub struct CaptureServer {
     recorded: Arc<Mutex<Vec<Recorded>>>,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
+    accepted: Arc<AtomicUsize>,
 }
 
 type Respond = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
@@ -128,11 +131,14 @@ impl CaptureServer {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let max_in_flight = Arc::new(AtomicUsize::new(0));
         let state = (recorded.clone(), in_flight.clone(), max_in_flight.clone());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
+                counter.fetch_add(1, Ordering::SeqCst);
                 let respond = respond.clone();
                 let state = state.clone();
                 let tls = tls.clone();
@@ -153,7 +159,13 @@ impl CaptureServer {
             recorded,
             in_flight,
             max_in_flight,
+            accepted,
         }
+    }
+
+    /// TCP connections accepted so far, TLS handshakes that failed included.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -215,6 +227,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return;
             }
+            After::Abort => return,
         }
     }
 }
