@@ -56,8 +56,16 @@ impl Client {
         if concurrency == 0 {
             return Err(Error::invalid("concurrency", "must be at least 1"));
         }
+        let mut first_seen = std::collections::HashMap::new();
         for (index, id) in item_ids.iter().enumerate() {
             crate::validate::not_empty(&format!("itemIds[{index}]"), id)?;
+            // The same item twice would restore or send it twice.
+            if let Some(first) = first_seen.insert(id.as_str(), index) {
+                return Err(Error::invalid(
+                    format!("itemIds[{index}]"),
+                    format!("repeats itemIds[{first}]: each item may appear once"),
+                ));
+            }
         }
         let destination = match (action.kind().changes_data(), options.directory.clone()) {
             (true, _) => None,

@@ -322,7 +322,20 @@ impl Client {
             {
                 Ok(Answer::NoContent)
             }
-            Err(error) => Err(Error::from_generated(error, ACTION_OPERATION).await),
+            Err(error) => {
+                let error = Error::from_generated(error, ACTION_OPERATION).await;
+                // No answer came back: a restore or send may have run all the same.
+                if action.kind().changes_data()
+                    && error.may_have_reached_server()
+                    && !error.is_status()
+                {
+                    return Err(error.with_context(format!(
+                        "{} may have run on the server; check before sending it again",
+                        action.kind().wire_name()
+                    )));
+                }
+                Err(error)
+            }
         }
     }
 }

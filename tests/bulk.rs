@@ -95,3 +95,23 @@ async fn files_of_a_bulk_export_are_saved_into_the_directory() {
     }
     assert_eq!(names, ["a_1.pst", "b_2.pst"]);
 }
+
+/// The same item twice would restore or send it twice: the whole run is refused first.
+#[tokio::test]
+async fn a_repeated_item_is_refused_before_anything_is_sent() {
+    let server = CaptureServer::start(Reply::json(200, r#"{"createdItemsCount":1}"#)).await;
+    let client = Client::builder(&server.base_url).build().unwrap();
+    let action = Action::send_to_default_address();
+    let options = BulkOptions {
+        concurrency: 2,
+        directory: None,
+    };
+    let ids = ["a", "b", "c", "b"].map(String::from).to_vec();
+    let error = client
+        .perform_bulk(SESSION, MAILBOX, ids, &action, &options, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.field(), Some("itemIds[3]"), "{error}");
+    assert!(error.to_string().contains("repeats itemIds[1]"), "{error}");
+    assert_eq!(server.connections(), 0, "nothing was sent");
+}

@@ -338,3 +338,44 @@ async fn vbo_exits_5_and_shows_the_counts_when_items_failed_to_restore() {
     assert_eq!(json["result"], "incomplete");
     assert_eq!(json["statistics"]["failedItemsCount"], 2);
 }
+
+/// A restore or send whose connection drops before an answer may have run: the error says so
+/// (and is not retried). Also for a 200 whose statistics break off.
+#[tokio::test]
+async fn a_lost_answer_to_a_restore_or_send_says_it_may_have_run() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt as _;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buffer = [0u8; 65536];
+            let _ = socket.read(&mut buffer).await; // take the request, answer nothing
+        }
+    });
+    let client = Client::builder(&base).build().unwrap();
+    for action in [restore(), restore_to(), Action::send_to_default_address()] {
+        let before = accepted.load(std::sync::atomic::Ordering::SeqCst);
+        let error = client
+            .perform_action(SESSION, MAILBOX, ITEM, &action)
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(error.may_have_reached_server(), "{error:?}");
+        assert!(text.contains("may have run"), "{text}");
+        assert!(text.contains(action.kind().wire_name()), "{text}");
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst) - before,
+            1,
+            "sent once, never repeated"
+        );
+    }
+
+    let mut cut = Reply::json(200, r#"{"createdItems"#);
+    cut.declared_length = Some(400);
+    cut.after = support::After::Close;
+    let error = answer(&restore(), cut).await.unwrap_err();
+    assert!(error.to_string().contains("may have run"), "{error}");
+}
