@@ -101,7 +101,7 @@ fn step(name: &str, requests: &[&str], result: &Result<String, vbo365::Error>) {
     let result = match result {
         Ok(value) => json!({ "ok": value }),
         Err(error) => json!({
-            "error": error.to_string(),
+            "error": error.report().to_string(),
             "status": error.status().map(|s| s.as_u16()),
         }),
     };
@@ -115,7 +115,7 @@ fn outcome(outcome: &ActionOutcome) -> &'static str {
     match outcome {
         ActionOutcome::File(_) => "file",
         ActionOutcome::Restored(_) => "restore statistics",
-        ActionOutcome::Done => "done",
+        ActionOutcome::Sent(_) => "sent",
     }
 }
 
