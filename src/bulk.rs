@@ -58,7 +58,7 @@ impl Client {
             return Err(Error::invalid("concurrency", "must be at least 1"));
         }
         for (index, id) in item_ids.iter().enumerate() {
-            crate::validate::not_empty(&format!("itemIds[{index}]"), id)?;
+            crate::validate::item_id(&format!("itemIds[{index}]"), id)?;
         }
         let destination = match (action.kind().changes_data(), options.directory.clone()) {
             (true, _) => None,

@@ -255,7 +255,7 @@ impl Client {
         action: &Action,
     ) -> Result<ActionOutcome, Error> {
         const OPERATION: &str = "perform_mailbox_item_action";
-        crate::validate::not_empty("itemId", item_id)?;
+        crate::validate::item_id("itemId", item_id)?;
         let span = tracing::info_span!("action", action = action.kind().wire_name());
         let result = self
             .api

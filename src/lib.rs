@@ -42,6 +42,7 @@ mod error;
 mod hooks;
 mod outcome;
 mod paging;
+mod path;
 mod retry;
 mod secret;
 #[cfg(feature = "sim")]

@@ -598,7 +598,7 @@ impl Sim {
         let id = input.path_param("itemId")?;
         mailbox
             .item(id)
-            .ok_or_else(|| ApiError::not_found("Mailbox item was not found."))
+            .ok_or_else(|| ApiError::not_found(format!("Mailbox item {id} was not found.")))
     }
 
     fn mailboxes_path(session: Uuid) -> String {
@@ -625,7 +625,7 @@ impl Sim {
             "{}/{}/Items/{}",
             Self::mailboxes_path(session),
             mailbox.id,
-            progenitor_client::encode_path(&item.id)
+            crate::path::encode_segment(&item.id)
         );
         types::MailboxItem {
             cc: emails(&item.cc),
