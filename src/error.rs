@@ -113,6 +113,14 @@ impl Error {
         error
     }
 
+    /// Gave up waiting for something local (such as another request's token refresh) before
+    /// this request was sent.
+    pub(crate) fn waited(message: impl Into<String>) -> Self {
+        let mut error = Self::new(Kind::Timeout, Reached::No);
+        error.inner.message = Some(bounded(message.into()));
+        error
+    }
+
     pub(crate) fn idle_timeout(after: std::time::Duration) -> Self {
         let mut error = Self::new(Kind::Timeout, Reached::Yes);
         error.inner.message = Some(format!("no data for {} s", after.as_secs_f32()));
