@@ -169,14 +169,15 @@ async fn a_list_that_ignores_offset_stops_with_a_decode_error() {
 async fn the_simulator_refuses_a_token_lifetime_it_cannot_represent() {
     use vbo365::sim::{SimConfig, SimError, Simulator};
     for lifetime in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
-        let error = Simulator::start(SimConfig {
+        let Err(error) = Simulator::start(SimConfig {
             tls: false,
             token_lifetime: lifetime,
             ..SimConfig::default()
         })
         .await
-        .err()
-        .expect("refused");
+        else {
+            panic!("a token lifetime of {lifetime:?} must be refused");
+        };
         assert!(matches!(error, SimError::Config(_)), "{error}");
         assert!(error.to_string().contains("token lifetime"), "{error}");
     }
