@@ -24,6 +24,10 @@
 //!    `crate::path::encode_segment`. `encode_path` leaves `\`, `[`, `]`, `^`, `|` and others
 //!    as they are, and URL parsing turns `\` into `/`: an item id could leave its segment and
 //!    reach another endpoint. The spec itself is unchanged; it says the id is one segment.
+//! 5. **Client bounds.** A parameter's `x-client-bounds` (`maxLength`, `pattern`) is what a
+//!    client refuses before sending, not a documented server rule, so the spec keeps it out of
+//!    the schema. The view copies it into the parameter's schema, so that the generated
+//!    parameter type refuses such values and `vbo365::validate` reads the bounds from it.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use serde_json::{Map, Value};
@@ -48,6 +52,7 @@ fn walk(node: &mut Value, pointer: &mut String, rewrites: &mut Vec<Rewrite>) {
     match node {
         Value::Object(map) => {
             rewrite_multiplexed_content(map, pointer, rewrites);
+            apply_client_bounds(map, pointer, rewrites);
             drop_constraint_combinators(map, pointer, rewrites);
             for (key, child) in map.iter_mut() {
                 let len = pointer.len();
@@ -104,6 +109,32 @@ fn rewrite_multiplexed_content(
             removed.join(", ")
         ),
     });
+}
+
+/// Rule 5: a parameter's `x-client-bounds`, into its schema for generation.
+fn apply_client_bounds(map: &mut Map<String, Value>, pointer: &str, out: &mut Vec<Rewrite>) {
+    let Some(Value::Object(bounds)) = map.get("x-client-bounds").cloned() else {
+        return;
+    };
+    let Some(Value::Object(schema)) = map.get_mut("schema") else {
+        return;
+    };
+    let mut copied = Vec::new();
+    for key in ["maxLength", "pattern"] {
+        if let Some(value) = bounds.get(key) {
+            schema.insert(key.to_string(), value.clone());
+            copied.push(key);
+        }
+    }
+    if !copied.is_empty() {
+        out.push(Rewrite {
+            pointer: format!("{pointer}/schema"),
+            what: format!(
+                "rule 5 (client bounds): {} from x-client-bounds, for generation",
+                copied.join(", ")
+            ),
+        });
+    }
 }
 
 /// Rule 2: `anyOf`/`oneOf` beside `properties` whose branches only constrain those properties.

@@ -101,8 +101,8 @@ pub fn email(field: &str, value: &str) -> Result<(), Error> {
 }
 
 /// An item id (`itemId`, a path parameter): not empty, one path segment whatever it holds
-/// (see `crate::path`), and within the spec's bounds, which the generated parameter type
-/// carries (`maxLength`, `pattern`).
+/// (see `crate::path`), and within the spec's `x-client-bounds` (`maxLength`, `pattern`),
+/// which the generated parameter type enforces (rule 5 of the generation view).
 pub fn item_id(field: &str, value: &str) -> Result<(), Error> {
     not_empty(field, value)?;
     types::PerformMailboxItemActionItemId::try_from(value)
