@@ -19,7 +19,17 @@
 //! 3. **Secrets** are settings rather than rewrites (see `codegen::settings`): every
 //!    `format: password` string and the `ApplicationCertificate` schema are generated as
 //!    `vbo365::SecretString`, whose Debug and Display never show the value.
+//! 4. **Path segments.** The generated code's calls of progenitor-client's `encode_path` are
+//!    rewritten (in the generated tokens, see [`route_path_encoder`]) into calls of
+//!    `crate::path::encode_segment`. `encode_path` leaves `\`, `[`, `]`, `^`, `|` and others
+//!    as they are, and URL parsing turns `\` into `/`: an item id could leave its segment and
+//!    reach another endpoint. The spec itself is unchanged; it says the id is one segment.
+//! 5. **Client bounds.** A parameter's `x-client-bounds` (`maxLength`, `pattern`) is what a
+//!    client refuses before sending, not a documented server rule, so the spec keeps it out of
+//!    the schema. The view copies it into the parameter's schema, so that the generated
+//!    parameter type refuses such values and `vbo365::validate` reads the bounds from it.
 
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use serde_json::{Map, Value};
 
 /// One rewrite that the view applied, for `cargo xtask lint` and the build log.
@@ -42,6 +52,7 @@ fn walk(node: &mut Value, pointer: &mut String, rewrites: &mut Vec<Rewrite>) {
     match node {
         Value::Object(map) => {
             rewrite_multiplexed_content(map, pointer, rewrites);
+            apply_client_bounds(map, pointer, rewrites);
             drop_constraint_combinators(map, pointer, rewrites);
             for (key, child) in map.iter_mut() {
                 let len = pointer.len();
@@ -100,6 +111,32 @@ fn rewrite_multiplexed_content(
     });
 }
 
+/// Rule 5: a parameter's `x-client-bounds`, into its schema for generation.
+fn apply_client_bounds(map: &mut Map<String, Value>, pointer: &str, out: &mut Vec<Rewrite>) {
+    let Some(Value::Object(bounds)) = map.get("x-client-bounds").cloned() else {
+        return;
+    };
+    let Some(Value::Object(schema)) = map.get_mut("schema") else {
+        return;
+    };
+    let mut copied = Vec::new();
+    for key in ["maxLength", "pattern"] {
+        if let Some(value) = bounds.get(key) {
+            schema.insert(key.to_string(), value.clone());
+            copied.push(key);
+        }
+    }
+    if !copied.is_empty() {
+        out.push(Rewrite {
+            pointer: format!("{pointer}/schema"),
+            what: format!(
+                "rule 5 (client bounds): {} from x-client-bounds, for generation",
+                copied.join(", ")
+            ),
+        });
+    }
+}
+
 /// Rule 2: `anyOf`/`oneOf` beside `properties` whose branches only constrain those properties.
 fn drop_constraint_combinators(
     map: &mut Map<String, Value>,
@@ -129,4 +166,45 @@ fn drop_constraint_combinators(
             });
         }
     }
+}
+
+/// Rule 4: the function that encodes every path parameter of the generated client.
+pub const PATH_ENCODER: &str = "crate::path::encode_segment";
+
+/// Rule 4: replaces each call `encode_path(..)` in the generated tokens with a call of
+/// [`PATH_ENCODER`], and says how many it replaced (none means progenitor changed).
+pub fn route_path_encoder(tokens: TokenStream) -> (TokenStream, usize) {
+    let encoder: TokenStream = PATH_ENCODER.parse().expect("a path");
+    let mut count = 0;
+    let out = rewrite_calls(tokens, &encoder, &mut count);
+    (out, count)
+}
+
+fn rewrite_calls(tokens: TokenStream, encoder: &TokenStream, count: &mut usize) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = TokenStream::new();
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident)
+                if ident == "encode_path"
+                    && matches!(
+                        trees.get(index + 1),
+                        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis
+                    ) =>
+            {
+                *count += 1;
+                out.extend(encoder.clone());
+            }
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(
+                    group.delimiter(),
+                    rewrite_calls(group.stream(), encoder, count),
+                );
+                inner.set_span(group.span());
+                out.extend([TokenTree::Group(inner)]);
+            }
+            other => out.extend([other.clone()]),
+        }
+    }
+    out
 }

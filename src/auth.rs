@@ -20,6 +20,16 @@ pub(crate) const TOKEN_OPERATION: &str = "create_token";
 /// Refresh this long before expiry at most; less for short-lived tokens (a fifth of their life).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// The longest token lifetime the client believes: a server's `expires_in` beyond it (up to
+/// `i64::MAX` seconds) is taken as this, so that no deadline arithmetic can overflow.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
+/// The lifetime a token's `expires_in` stands for: negative is already expired, and huge is
+/// [`MAX_TOKEN_LIFETIME`].
+pub fn token_lifetime(expires_in: i64) -> Duration {
+    Duration::from_secs(u64::try_from(expires_in).unwrap_or(0)).min(MAX_TOKEN_LIFETIME)
+}
+
 /// The grant that obtained the session, kept to log in again when the refresh token fails.
 #[derive(Debug, Clone)]
 pub(crate) enum Grant {
@@ -78,7 +88,7 @@ impl Auth {
 
     /// Stores a token from `createToken`.
     pub(crate) fn store(&self, token: &types::Token, grant: Option<Grant>) {
-        let lifetime = Duration::from_secs(token.expires_in.max(0).unsigned_abs());
+        let lifetime = token_lifetime(token.expires_in);
         self.store_parts(
             token.access_token.clone(),
             token.refresh_token.clone(),
@@ -95,10 +105,12 @@ impl Auth {
         lifetime: Duration,
         grant: Option<Grant>,
     ) {
+        let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
+        let now = Instant::now();
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.access = Some(access);
         state.refresh = refresh;
-        state.expires_at = Some(Instant::now() + lifetime);
+        state.expires_at = Some(now.checked_add(lifetime).unwrap_or(now));
         state.lifetime = lifetime;
         state.generation += 1;
         if grant.is_some() {
@@ -112,14 +124,27 @@ impl Auth {
     }
 
     /// Refreshes the token unless another request already did since `seen_generation`. Tries
-    /// the refresh token first, then the original grant. Concurrent callers wait for one refresh.
+    /// the refresh token first, then the original grant. Concurrent callers wait for one refresh,
+    /// but no longer than `timeout`: a hung token endpoint must not hang every request.
     pub(crate) async fn refresh(
         &self,
         http: &reqwest::Client,
         base_url: &str,
         seen_generation: u64,
+        timeout: Option<Duration>,
     ) -> Result<(), Error> {
-        let _one_at_a_time = self.refreshing.lock().await;
+        let _one_at_a_time = match timeout {
+            None => self.refreshing.lock().await,
+            Some(limit) => tokio::time::timeout(limit, self.refreshing.lock())
+                .await
+                .map_err(|_| {
+                    Error::waited(format!(
+                        "another request's token refresh did not finish within {} s",
+                        limit.as_secs_f32()
+                    ))
+                    .with_operation("create_token")
+                })?,
+        };
         let (refresh, grant) = {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             if state.generation != seen_generation {
@@ -133,7 +158,7 @@ impl Auth {
                 grant_type: types::RefreshTokenGrantGrantType::RefreshToken,
                 refresh_token,
             });
-            match request_token(http, base_url, &body).await {
+            match request_token(http, base_url, &body, timeout).await {
                 Ok(token) => {
                     self.store(&token, None);
                     tracing::info!("refreshed the access token with the refresh token");
@@ -146,7 +171,7 @@ impl Auth {
             }
         }
         if let Some(grant) = grant {
-            let token = request_token(http, base_url, &grant.request()?).await?;
+            let token = request_token(http, base_url, &grant.request()?, timeout).await?;
             self.store(&token, None);
             tracing::info!("obtained a new access token with the original grant");
             return Ok(());
@@ -188,17 +213,22 @@ impl Grant {
     }
 }
 
-/// Posts a grant to the token endpoint, form-encoded as the spec says.
+/// Posts a grant to the token endpoint, form-encoded as the spec says, within `timeout` (the
+/// client's response timeout, as for the login).
 async fn request_token(
     http: &reqwest::Client,
     base_url: &str,
     grant: &types::TokenRequest,
+    timeout: Option<Duration>,
 ) -> Result<types::Token, Error> {
     const OPERATION: &str = TOKEN_OPERATION;
     let form = serde_urlencoded::to_string(grant)
         .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))?;
-    let response = http
-        .post(format!("{base_url}{TOKEN_PATH}"))
+    let mut request = http.post(format!("{base_url}{TOKEN_PATH}"));
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    let response = request
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(ACCEPT, "application/json")
         .body(form)

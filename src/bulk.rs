@@ -58,7 +58,7 @@ impl Client {
         }
         let mut first_seen = std::collections::HashMap::new();
         for (index, id) in item_ids.iter().enumerate() {
-            crate::validate::not_empty(&format!("itemIds[{index}]"), id)?;
+            crate::validate::item_id(&format!("itemIds[{index}]"), id)?;
             // The same item twice would restore or send it twice.
             if let Some(first) = first_seen.insert(id.as_str(), index) {
                 return Err(Error::invalid(

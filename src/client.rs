@@ -301,7 +301,7 @@ impl Client {
         item_id: &str,
         action: &Action,
     ) -> Result<Answer, Error> {
-        crate::validate::not_empty("itemId", item_id)?;
+        crate::validate::item_id("itemId", item_id)?;
         let span = tracing::info_span!("action", action = action.kind().wire_name());
         let result = self
             .api

@@ -6,6 +6,25 @@ use reqwest::StatusCode;
 
 use crate::generated::types;
 
+/// The spec's name of the parameter in a generated builder's conversion failure, which reads
+/// "conversion to `Type` for item_id failed": `itemId`.
+fn generated_parameter(why: &str) -> Option<String> {
+    let snake = why.split_once("` for ")?.1.strip_suffix(" failed")?;
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper = true,
+            c if c.is_ascii_alphanumeric() => {
+                out.push(if upper { c.to_ascii_uppercase() } else { c });
+                upper = false;
+            }
+            _ => return None,
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// Longest server message kept in an error, so that Display stays one readable line.
 const MAX_MESSAGE: usize = 512;
 
@@ -94,6 +113,14 @@ impl Error {
         error
     }
 
+    /// Gave up waiting for something local (such as another request's token refresh) before
+    /// this request was sent.
+    pub(crate) fn waited(message: impl Into<String>) -> Self {
+        let mut error = Self::new(Kind::Timeout, Reached::No);
+        error.inner.message = Some(bounded(message.into()));
+        error
+    }
+
     pub(crate) fn idle_timeout(after: std::time::Duration) -> Self {
         let mut error = Self::new(Kind::Timeout, Reached::Yes);
         error.inner.message = Some(format!("no data for {} s", after.as_secs_f32()));
@@ -165,7 +192,12 @@ impl Error {
     ) -> Self {
         use progenitor_client::Error as Api;
         let out = match error {
-            Api::InvalidRequest(why) => Self::invalid("request", why),
+            Api::InvalidRequest(why) => match generated_parameter(&why) {
+                Some(field) => {
+                    Self::invalid(field, format!("breaks its bound in the spec ({why})"))
+                }
+                None => Self::invalid("request", why),
+            },
             Api::CommunicationError(e) | Api::InvalidUpgrade(e) => Self::transport(e),
             Api::ErrorResponse(value) => {
                 let status = value.status();

@@ -53,7 +53,12 @@ impl ClientHooks<Inner> for Client {
             if let Some(generation) = shared.auth.needs_refresh()
                 && let Err(error) = shared
                     .auth
-                    .refresh(self.client(), self.baseurl(), generation)
+                    .refresh(
+                        self.client(),
+                        self.baseurl(),
+                        generation,
+                        shared.response_timeout,
+                    )
                     .await
             {
                 // The server decides: the old token may still be accepted.
@@ -103,6 +108,7 @@ impl ClientHooks<Inner> for Client {
                             self.client(),
                             self.baseurl(),
                             generation.unwrap_or_default(),
+                            shared.response_timeout,
                         )
                         .await
                     {

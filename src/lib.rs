@@ -40,6 +40,7 @@ mod hooks;
 mod item_action;
 mod outcome;
 mod paging;
+mod path;
 mod redact;
 mod retry;
 mod secret;
@@ -50,6 +51,7 @@ pub mod spec;
 pub mod validate;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
+pub use auth::{MAX_TOKEN_LIFETIME, token_lifetime};
 pub use bulk::{BulkItem, BulkOptions, BulkOutcome};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,

@@ -18,6 +18,8 @@ const MAX_PAGES: usize = 100_000;
 /// A page of the spec: its results, and whether another page follows.
 trait Page {
     type Item;
+    /// Where the page starts, as the server says.
+    fn offset(&self) -> i32;
     fn into_parts(self) -> (Vec<Self::Item>, bool);
 }
 
@@ -25,6 +27,9 @@ macro_rules! page {
     ($page:ty => $item:ty) => {
         impl Page for $page {
             type Item = $item;
+            fn offset(&self) -> i32 {
+                self.offset
+            }
             fn into_parts(self) -> (Vec<$item>, bool) {
                 let more = match self.links.as_ref() {
                     // `next` is the server's word when it sends links at all.
@@ -56,7 +61,17 @@ where
         let offset = i32::try_from(all.len()).map_err(|_| {
             Error::decode("the list has more results than an int32 offset can reach")
         })?;
-        let (results, more) = fetch(offset).await?.into_parts();
+        let page = fetch(offset).await?;
+        // A server that ignores `offset` and keeps linking a next page would repeat its first
+        // page until MAX_PAGES: millions of duplicates.
+        if page.offset() != offset {
+            return Err(Error::decode(format!(
+                "asked for the page at offset {offset}, the server answered the page at offset \
+                 {}; it does not page as the spec says",
+                page.offset()
+            )));
+        }
+        let (results, more) = page.into_parts();
         let empty = results.is_empty();
         all.extend(results);
         if !more || empty {

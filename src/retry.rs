@@ -64,7 +64,9 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(2u32.saturating_pow(attempt))
             .min(self.max_delay);
-        exponential.mul_f64(0.8 + 0.4 * jitter())
+        // Not `mul_f64`, which panics when a caller's `max_delay` is near `Duration::MAX`.
+        Duration::try_from_secs_f64(exponential.as_secs_f64() * (0.8 + 0.4 * jitter()))
+            .unwrap_or(exponential)
     }
 }
 

@@ -100,6 +100,21 @@ pub fn email(field: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// An item id (`itemId`, a path parameter): not empty, one path segment whatever it holds
+/// (see `crate::path`), and within the spec's `x-client-bounds` (`maxLength`, `pattern`),
+/// which the generated parameter type enforces (rule 5 of the generation view).
+pub fn item_id(field: &str, value: &str) -> Result<(), Error> {
+    not_empty(field, value)?;
+    types::PerformMailboxItemActionItemId::try_from(value)
+        .and_then(|_| types::GetMailboxItemItemId::try_from(value))
+        .map(drop)
+        .or_else(|bound| {
+            // The friendlier message of the segment rule when it is the one broken.
+            crate::path::check_segment(field, value)?;
+            Err(Error::invalid(field, format!("is {bound}")))
+        })
+}
+
 /// Ids and credentials must not be empty.
 pub fn not_empty(field: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {

@@ -216,7 +216,15 @@ pub struct ItemRef {
     #[command(flatten)]
     pub mailbox: MailboxRef,
     /// Item ID (`vbo item list`)
+    #[arg(value_parser = item_id)]
     pub item: String,
+}
+
+/// Refuses an item id that cannot be sent before the login, as a usage error (exit 2).
+fn item_id(text: &str) -> Result<String, String> {
+    vbo365::validate::item_id("itemId", text)
+        .map(|()| text.to_string())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]

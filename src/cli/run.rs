@@ -161,7 +161,12 @@ async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<(), Fa
         .login(user, password)
         .await
         .map_err(|e| ctx.fail(&e, Doing::Login))?;
-    let expires_at = chrono::Utc::now() + chrono::Duration::seconds(token.expires_in);
+    // `expires_in` is the server's: clamped, so that a huge or negative one cannot panic here.
+    let now = chrono::Utc::now();
+    let expires_at = chrono::TimeDelta::from_std(vbo365::token_lifetime(token.expires_in))
+        .ok()
+        .and_then(|left| now.checked_add_signed(left))
+        .unwrap_or(now);
     if let Some(path) = save {
         let saved = SavedToken {
             server: ctx.client.base_url().to_string(),

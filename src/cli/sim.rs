@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use vbo365::sim::{SimConfig, Simulator};
+use vbo365::sim::{SimConfig, SimError, Simulator};
 
 use super::args::SimArgs;
 use super::failure::Failure;
@@ -19,8 +19,10 @@ pub async fn serve(args: &SimArgs, out: Output) -> Result<(), Failure> {
         ca_dir: args.ca_dir.clone(),
         ..SimConfig::default()
     };
-    let sim = Simulator::start(config).await.map_err(|e| {
-        Failure::internal(e.to_string()).with_hint("is the port free? `--port 0` picks a free one")
+    let sim = Simulator::start(config).await.map_err(|e| match e {
+        SimError::Config(_) => Failure::usage(e.to_string()),
+        _ => Failure::internal(e.to_string())
+            .with_hint("is the port free? `--port 0` picks a free one"),
     })?;
     let ca = sim.ca_cert_path().map(|p| p.display().to_string());
     let trust = ca

@@ -598,7 +598,7 @@ impl Sim {
         let id = input.path_param("itemId")?;
         mailbox
             .item(id)
-            .ok_or_else(|| ApiError::not_found("Mailbox item was not found."))
+            .ok_or_else(|| ApiError::not_found(format!("Mailbox item {id} was not found.")))
     }
 
     fn mailboxes_path(session: Uuid) -> String {
@@ -625,7 +625,7 @@ impl Sim {
             "{}/{}/Items/{}",
             Self::mailboxes_path(session),
             mailbox.id,
-            progenitor_client::encode_path(&item.id)
+            crate::path::encode_segment(&item.id)
         );
         types::MailboxItem {
             cc: emails(&item.cc),
@@ -1255,6 +1255,13 @@ fn app(sim: Arc<Sim>) -> Result<Router, String> {
 /// Starts the server for `config`.
 pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
     pst::check_size(config.pst_size).map_err(SimError::Config)?;
+    if config.token_lifetime > crate::MAX_TOKEN_LIFETIME {
+        return Err(SimError::Config(format!(
+            "the token lifetime must be at most {} s (366 days), got {} s",
+            crate::MAX_TOKEN_LIFETIME.as_secs(),
+            config.token_lifetime.as_secs()
+        )));
+    }
     if config.username.trim().is_empty() {
         return Err(SimError::Config("the username must not be empty".into()));
     }

@@ -66,7 +66,9 @@ pub struct SimConfig {
     /// Seed of the backed-up data: the same seed gives the same ids, subjects and dates.
     /// Default: 1.
     pub seed: u64,
-    /// Lifetime of an access token. Default: 60 minutes, like the real server.
+    /// Lifetime of an access token, at most [`crate::MAX_TOKEN_LIFETIME`] (what a client
+    /// believes; beyond it `start` refuses the config). Default: 60 minutes, like the real
+    /// server.
     pub token_lifetime: Duration,
     /// Size in bytes of the PST that `exportToPst` returns, from 564 (a PST header) to 1 TiB.
     /// Default: 1 MiB.

@@ -94,6 +94,7 @@ mod tests {
         assert_eq!(
             pointers,
             [
+                "/components/parameters/itemId/schema",
                 "/components/schemas/ExportToPstOptions/anyOf",
                 "/paths/~1v4~1RestoreSessions~1{restoreSessionId}~1Organization~1Mailboxes~1{mailboxId}~1Items~1{itemId}~1Action/post/responses/200/content",
             ]
