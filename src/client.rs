@@ -145,7 +145,7 @@ fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Erro
     if certificates.is_empty() {
         return Err(Error::invalid(
             "ca_cert",
-            format!("{origin} holds no PEM certificate"),
+            format!("{origin} is not a PEM certificate bundle: it holds no certificate"),
         ));
     }
     Ok(certificates)
@@ -233,6 +233,16 @@ impl Client {
             .shared
             .auth
             .store_parts(access_token.into(), refresh_token, expires_in, None);
+    }
+
+    /// Calls `listener` with the new tokens after every refresh (by this client or a clone),
+    /// replacing an earlier listener. A caller that saved the tokens must save them again:
+    /// refresh tokens may be single-use. It runs on the refreshing request's task: keep it short.
+    pub fn on_token_refreshed(
+        &self,
+        listener: impl Fn(&crate::RefreshedToken) + Send + Sync + 'static,
+    ) {
+        self.inner.shared.auth.on_refresh(Arc::new(listener));
     }
 
     async fn authenticate(&self, grant: Grant) -> Result<types::Token, Error> {

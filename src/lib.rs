@@ -51,6 +51,7 @@ pub mod spec;
 pub mod validate;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
+pub use auth::RefreshedToken;
 pub use bulk::{BulkItem, BulkOptions, BulkOutcome};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
