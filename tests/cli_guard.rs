@@ -55,6 +55,9 @@ fn bulk_args(ids: &Path) -> Vec<String> {
     .to_vec()
 }
 
+/// Arguments, extra environment, what the error must say.
+type Case = (Vec<String>, Vec<(&'static str, String)>, Vec<String>);
+
 #[test]
 fn bad_input_is_refused_with_exit_2_before_any_connection() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,8 +81,7 @@ fn bad_input_is_refused_with_exit_2_before_any_connection() {
     let mut empty_id = item_args("save-msg");
     *empty_id.last_mut().unwrap() = String::new();
     empty_id.extend(["--to".into(), dir_arg.clone()]);
-    // (arguments, extra environment, what the error must say)
-    let cases: Vec<(Vec<String>, Vec<(&str, String)>, Vec<String>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             empty_id,
             vec![],

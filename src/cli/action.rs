@@ -46,28 +46,31 @@ pub fn what(kind: ActionKind) -> &'static str {
     }
 }
 
-/// How to check whether a data-changing action ran on the items of `mailbox`.
-pub fn check_hint(action: &BulkAction, mailbox: &MailboxRef) -> Option<String> {
+/// How to check whether a data-changing action ran on the items (`many`) or item of `mailbox`.
+pub fn check_hint(action: &BulkAction, mailbox: &MailboxRef, many: bool) -> Option<String> {
+    let (items, owner, messages) = if many {
+        ("items", "items'", "messages")
+    } else {
+        ("item", "item's", "message")
+    };
     let list = format!(
         "`vbo item list --session {} --mailbox-id {}` lists the backup's items to compare",
         mailbox.session, mailbox.mailbox_id
     );
+    let outbox = "and the outbox of the SMTP server in `vbo vex show`";
     match action {
         BulkAction::Restore { .. } => Some(format!(
-            "check the original mailbox in Exchange for the restored items ({list})"
+            "check the original mailbox in Exchange for the restored {items} ({list})"
         )),
         BulkAction::RestoreTo { args } => Some(format!(
-            "check the mailbox {} in Exchange for the restored items ({list})",
+            "check the mailbox {} in Exchange for the restored {items} ({list})",
             args.mailbox
         )),
-        BulkAction::Send => Some(
-            "check the items' own mailbox for the messages, and the outbox of the SMTP server \
-             in `vbo vex show`"
-                .into(),
-        ),
+        BulkAction::Send => Some(format!(
+            "check the {owner} own mailbox for the {messages}, {outbox}"
+        )),
         BulkAction::SendTo { args } => Some(format!(
-            "check the mailbox of {} for the messages, and the outbox of the SMTP server in \
-             `vbo vex show`",
+            "check the mailbox of {} for the {messages}, {outbox}",
             args.to
         )),
         BulkAction::ExportPst { .. } | BulkAction::SaveMsg { .. } => None,
@@ -126,7 +129,7 @@ pub fn prepare(command: &ItemCommand) -> Result<Option<(&ItemRef, Prepared)>, Fa
         }
         None => None,
     };
-    let check = check_hint(&action, &item.mailbox);
+    let check = check_hint(&action, &item.mailbox, false);
     Ok(Some((
         item,
         Prepared {

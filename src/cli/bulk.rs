@@ -41,7 +41,7 @@ pub fn prepare(args: &BulkArgs, password_stdin: bool) -> Result<Plan<'_>, Failur
         action: action::build(&args.action)?,
         destination,
         doing,
-        check: action::check_hint(&args.action, &args.mailbox),
+        check: action::check_hint(&args.action, &args.mailbox, true),
     };
     Ok(Plan {
         args,

@@ -44,7 +44,7 @@ impl Failure {
     /// already have reached the server, `None` when nothing changes on the server.
     pub fn interrupted(signal: Signal, unknown: Option<&str>) -> Self {
         let hint = match unknown {
-            Some(check) => format!("the action may have run: {check}"),
+            Some(check) => format!("the action may have run: {check} before running it again"),
             None => "nothing was left under the final file name".into(),
         };
         Self {
