@@ -1,7 +1,7 @@
 //! Access tokens: obtained once, refreshed shortly before they expire, refreshed once more on
 //! a 401, and shared by every request of a client. Token values never reach a log line.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
@@ -54,11 +54,34 @@ struct TokenState {
     grant: Option<Grant>,
 }
 
+/// The tokens a refresh obtained, handed to [`crate::Client::on_token_refreshed`] so that a
+/// caller who saved the old ones (which may now be used up) can save these instead.
+#[derive(Debug, Clone)]
+pub struct RefreshedToken {
+    /// The new access token.
+    pub access_token: SecretString,
+    /// The new refresh token, when the server sent one.
+    pub refresh_token: Option<SecretString>,
+    /// How long the access token is valid from now.
+    pub expires_in: Duration,
+}
+
+type RefreshListener = Arc<dyn Fn(&RefreshedToken) + Send + Sync>;
+
 /// The token store of one client.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Auth {
     state: RwLock<TokenState>,
     refreshing: tokio::sync::Mutex<()>,
+    on_refresh: RwLock<Option<RefreshListener>>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Auth {
@@ -84,6 +107,28 @@ impl Auth {
     pub(crate) fn can_refresh(&self) -> bool {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
         state.refresh.is_some() || state.grant.is_some()
+    }
+
+    /// Calls `listener` after every refresh from now on (replacing an earlier one).
+    pub(crate) fn on_refresh(&self, listener: RefreshListener) {
+        *self.on_refresh.write().unwrap_or_else(|e| e.into_inner()) = Some(listener);
+    }
+
+    /// Stores a token that a refresh obtained and tells the listener, outside the state lock.
+    fn store_refreshed(&self, token: &types::Token) {
+        self.store(token, None);
+        let listener = self
+            .on_refresh
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(listener) = listener {
+            listener(&RefreshedToken {
+                access_token: token.access_token.clone(),
+                refresh_token: token.refresh_token.clone(),
+                expires_in: Duration::from_secs(token.expires_in.max(0).unsigned_abs()),
+            });
+        }
     }
 
     /// Stores a token from `createToken`.
@@ -160,7 +205,7 @@ impl Auth {
             });
             match request_token(http, base_url, &body, timeout).await {
                 Ok(token) => {
-                    self.store(&token, None);
+                    self.store_refreshed(&token);
                     tracing::info!("refreshed the access token with the refresh token");
                     return Ok(());
                 }
@@ -172,7 +217,7 @@ impl Auth {
         }
         if let Some(grant) = grant {
             let token = request_token(http, base_url, &grant.request()?, timeout).await?;
-            self.store(&token, None);
+            self.store_refreshed(&token);
             tracing::info!("obtained a new access token with the original grant");
             return Ok(());
         }

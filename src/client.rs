@@ -141,7 +141,7 @@ impl ClientBuilder {
 fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Error> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject as _;
-    let invalid = |rule: String| Error::invalid("ca_cert", format!("{origin}: {rule}"));
+    let invalid = |rule: String| Error::invalid("ca_cert", format!("{origin} {rule}"));
     let mut certificates = Vec::new();
     for (index, der) in CertificateDer::pem_slice_iter(pem).enumerate() {
         let der = der.map_err(|e| invalid(format!("is not a PEM certificate bundle ({e})")))?;
@@ -149,17 +149,21 @@ fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Erro
             .add(der.clone())
             .map_err(|e| {
                 invalid(format!(
-                    "certificate {} is not a valid X.509 CA certificate ({e})",
+                    "holds a certificate (number {}) that is not a valid X.509 CA certificate ({e})",
                     index + 1
                 ))
             })?;
-        certificates.push(
-            reqwest::Certificate::from_der(&der)
-                .map_err(|e| invalid(format!("certificate {} is unusable ({e})", index + 1)))?,
-        );
+        certificates.push(reqwest::Certificate::from_der(&der).map_err(|e| {
+            invalid(format!(
+                "holds an unusable certificate (number {}): {e}",
+                index + 1
+            ))
+        })?);
     }
     if certificates.is_empty() {
-        return Err(invalid("holds no PEM certificate".into()));
+        return Err(invalid(
+            "is not a PEM certificate bundle: it holds no certificate".into(),
+        ));
     }
     Ok(certificates)
 }
@@ -246,6 +250,16 @@ impl Client {
             .shared
             .auth
             .store_parts(access_token.into(), refresh_token, expires_in, None);
+    }
+
+    /// Calls `listener` with the new tokens after every refresh (by this client or a clone),
+    /// replacing an earlier listener. A caller that saved the tokens must save them again:
+    /// refresh tokens may be single-use. It runs on the refreshing request's task: keep it short.
+    pub fn on_token_refreshed(
+        &self,
+        listener: impl Fn(&crate::RefreshedToken) + Send + Sync + 'static,
+    ) {
+        self.inner.shared.auth.on_refresh(Arc::new(listener));
     }
 
     async fn authenticate(&self, grant: Grant) -> Result<types::Token, Error> {

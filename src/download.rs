@@ -43,8 +43,10 @@ impl Destination {
         }
     }
 
-    /// Checks what can be checked before the action is sent: the directory exists and an
-    /// explicit file does not (unless it may be overwritten).
+    /// Checks what can be checked before the action is sent: the directory exists and takes a
+    /// new file (probed with a temporary file, removed at once: a server may spend an hour
+    /// building an export that then has nowhere to go), and an explicit file does not exist
+    /// (unless it may be overwritten).
     pub fn check(&self) -> Result<(), Error> {
         let (dir, file) = match self {
             Self::Directory(dir) => (dir.as_path(), None),
@@ -62,6 +64,15 @@ impl Destination {
                 format!("directory {} does not exist", dir.display()),
             ));
         }
+        tempfile::Builder::new()
+            .prefix(".vbo-probe-")
+            .tempfile_in(dir)
+            .map_err(|e| {
+                Error::invalid(
+                    "to",
+                    format!("directory {} cannot be written: {e}", dir.display()),
+                )
+            })?;
         if let Some(file) = file
             && file.exists()
         {

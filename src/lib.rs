@@ -51,7 +51,7 @@ pub mod spec;
 pub mod validate;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
-pub use auth::{MAX_TOKEN_LIFETIME, token_lifetime};
+pub use auth::{MAX_TOKEN_LIFETIME, RefreshedToken, token_lifetime};
 pub use bulk::{BulkItem, BulkOptions, BulkOutcome};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,

@@ -397,16 +397,22 @@ async fn login_sessions_and_tokens() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    // Once the server expires the tokens, the saved refresh token renews the session once (the
-    // simulator's refresh tokens are single-use, and the file keeps the old one), then the
-    // saved token fails with a hint to log in again.
+    // Once the server expires the tokens, the saved refresh token renews the session, and the
+    // file is rewritten with the new one (the simulator's refresh tokens are single-use), so
+    // the next run renews again. A file with a dead refresh token fails with a hint.
+    for _ in 0..2 {
+        s.sim.expire_access_tokens();
+        let renewed = with_token().output().unwrap();
+        assert!(
+            renewed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&renewed.stderr)
+        );
+    }
+    let mut saved: Value = serde_json::from_slice(&std::fs::read(&token_file).unwrap()).unwrap();
+    saved["refresh_token"] = "used-up".into();
+    std::fs::write(&token_file, saved.to_string()).unwrap();
     s.sim.expire_access_tokens();
-    let renewed = with_token().output().unwrap();
-    assert!(
-        renewed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&renewed.stderr)
-    );
     let (code, stderr) = failing(&mut with_token());
     assert_eq!(code, 3, "{stderr}");
     assert!(

@@ -109,8 +109,8 @@ fn a_garbage_ca_file_names_the_option_and_the_file() {
             "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
             "not a valid X.509",
         ),
-        ("empty.pem", "", "holds no PEM certificate"),
-        ("text.pem", "hello\n", "holds no PEM certificate"),
+        ("empty.pem", "", "it holds no certificate"),
+        ("text.pem", "hello\n", "it holds no certificate"),
     ];
     for (name, text, says) in cases {
         let path = dir.path().join(name);

@@ -303,7 +303,7 @@ async fn vbo_reports_no_success_that_did_not_happen() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn vbo_exits_5_and_shows_the_counts_when_items_failed_to_restore() {
+async fn vbo_exits_6_and_shows_the_counts_when_items_failed_to_restore() {
     let server = server_answering(Reply::json(
         200,
         r#"{"createdItemsCount":4,"failedItemsCount":2}"#,
@@ -318,7 +318,7 @@ async fn vbo_exits_5_and_shows_the_counts_when_items_failed_to_restore() {
     let output = vbo(&server, dir.path()).args(&args).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(5), "{stdout} {stderr}");
+    assert_eq!(output.status.code(), Some(6), "{stdout} {stderr}");
     assert!(
         stdout.contains("incomplete") && stdout.contains("failed 2"),
         "{stdout}"
@@ -333,7 +333,7 @@ async fn vbo_exits_5_and_shows_the_counts_when_items_failed_to_restore() {
         .args(&args)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(5));
+    assert_eq!(output.status.code(), Some(6));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["result"], "incomplete");
     assert_eq!(json["statistics"]["failedItemsCount"], 2);

@@ -170,3 +170,48 @@ async fn an_msg_is_a_compound_file_with_the_item_properties() {
     );
     sim.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_save_midway_removes_its_temporary_file() {
+    let sim = Simulator::start(SimConfig {
+        tls: false,
+        pst_size: 4 << 30,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client_for(&sim).await;
+    let session = sim.catalog().sessions[0].id;
+    let mailbox = &sim.catalog().mailboxes[0];
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = client
+        .perform_action(
+            session,
+            mailbox.id,
+            &mailbox.items[0].id,
+            &Action::export_to_pst(),
+        )
+        .await
+        .unwrap();
+    let ActionOutcome::File(file) = outcome else {
+        panic!("a PST export returns a file")
+    };
+    let destination = vbo365::Destination::Directory(dir.path().to_path_buf());
+    let (started, mut seen) = tokio::sync::watch::channel(0u64);
+    let save = file.save(&destination, &mailbox.items[0].id, move |p| {
+        let _ = started.send(p.done);
+    });
+    let stop = async {
+        seen.wait_for(|done| *done > 1 << 20).await.unwrap();
+    };
+    tokio::select! {
+        saved = save => panic!("a 4 GiB download finished first: {saved:?}"),
+        () = stop => {}
+    }
+    // The save future is dropped here, midway.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the temporary file is gone: {left:?}");
+}

@@ -10,8 +10,12 @@ Exit codes:
   0  success
   2  usage error, or input refused before anything was sent
   3  rejected by the server (4xx: wrong password, unknown item, stopped session...)
-  4  server or network failure (5xx, connection, TLS, timeout, broken download)
-  130 interrupted (Ctrl-C); no partial file is left
+  4  server or network failure (5xx, connection, TLS, timeout, broken download),
+     or an answer that does not fit the action (no file written, no success shown)
+  5  a restore or send may have run, but no answer says so: check before rerunning
+  6  a restore ran, but some items failed (failedItemsCount > 0)
+  130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP); no partial file is left,
+     and `bulk` reports every item first
 
 Secrets never go on the command line: the password comes from VBO_PASSWORD,
 --password-stdin or a prompt; Exchange and certificate passwords likewise
@@ -81,7 +85,8 @@ pub struct Global {
     pub token_file: Option<PathBuf>,
 
     /// Longest silence of a download once it has started, in seconds (0: none)
-    #[arg(long, global = true, default_value_t = 300, value_name = "SECS")]
+    #[arg(long, global = true, default_value_t = 300, value_name = "SECS",
+          value_parser = parse_seconds, allow_negative_numbers = true)]
     pub idle_timeout: u64,
 
     /// Output format: tables for people, JSON for scripts
@@ -518,6 +523,14 @@ pub struct DemoArgs {
     /// Size of the exported PST (suffixes KiB, MiB, GiB)
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     pub pst_size: u64,
+}
+
+/// Seconds as a whole number, 0 or more; negative numbers reach this parser (rather than being
+/// taken for an unknown flag) so that the error names the rule.
+pub fn parse_seconds(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of seconds, 0 or more (0: no limit)"))
 }
 
 /// A byte count with an optional binary suffix: `1073741824`, `512MiB`, `10GiB`.

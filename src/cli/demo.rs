@@ -9,10 +9,10 @@ use vbo365::{
     Action, ActionOutcome, Client, Credentials, Destination, Error, RestoreOptions, types,
 };
 
+use super::action::statistics_text;
 use super::args::DemoArgs;
 use super::failure::Failure;
 use super::output::{Output, human_bytes};
-use super::run::statistics_text;
 
 pub async fn run(args: &DemoArgs, out: Output) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.out)

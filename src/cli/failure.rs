@@ -4,14 +4,33 @@ use std::process::ExitCode;
 
 use vbo365::Error;
 
+use super::signal::Signal;
+
 /// Exit codes, as `vbo --help` documents them.
 pub mod code {
     pub const USAGE: u8 = 2;
     pub const REJECTED: u8 = 3;
     pub const FAILED: u8 = 4;
+    /// A restore or send may have run, but no answer says so: check before running it again.
+    pub const STATE_UNKNOWN: u8 = 5;
     /// A restore ran, but some items failed (`failedItemsCount` > 0).
-    pub const INCOMPLETE: u8 = 5;
-    pub const INTERRUPTED: u8 = 130;
+    pub const INCOMPLETE: u8 = 6;
+
+    /// The code of a run with failures of both codes: "may have run" first, since it needs a
+    /// check before any rerun, then an incomplete restore, then the highest.
+    pub fn worst(a: u8, b: u8) -> u8 {
+        let rank = |c: u8| match c {
+            STATE_UNKNOWN => 3,
+            INCOMPLETE => 2,
+            0 => 0,
+            _ => 1,
+        };
+        match rank(a).cmp(&rank(b)) {
+            std::cmp::Ordering::Greater => a,
+            std::cmp::Ordering::Less => b,
+            std::cmp::Ordering::Equal => a.max(b),
+        }
+    }
 }
 
 /// A failed command: what to print and how to exit.
@@ -39,12 +58,26 @@ impl Failure {
         }
     }
 
-    pub fn interrupted() -> Self {
+    /// Stopped by `signal` while `doing` ran. `unknown` is the hint for an action that may
+    /// already have reached the server, `None` when nothing changes on the server.
+    pub fn interrupted(signal: Signal, unknown: Option<&str>) -> Self {
+        let hint = match unknown {
+            Some(check) => format!("the action may have run: {check} before running it again"),
+            None => "nothing was left under the final file name".into(),
+        };
         Self {
-            message: "interrupted".into(),
-            hint: Some("nothing was left under the final file name".into()),
-            code: code::INTERRUPTED,
+            message: signal.describe().into(),
+            hint: Some(hint),
+            code: signal.exit_code(),
         }
+    }
+
+    /// A usage error about `flag`, for an invalid-input error of the client on one field.
+    pub fn flag(flag: &str, error: &Error) -> Self {
+        let rule = error
+            .rule()
+            .map_or_else(|| error.to_string(), str::to_string);
+        Self::usage(format!("invalid `{flag}`: {rule}")).with_hint("nothing was sent to the server")
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -84,6 +117,26 @@ pub fn exit_code(error: &Error) -> u8 {
         code::REJECTED
     } else {
         code::FAILED
+    }
+}
+
+/// Whether `error` leaves it open whether an action ran: the request may have reached the
+/// server and no answer says it was refused (a 4xx is a refusal; a 5xx, a cut connection or an
+/// unreadable 200 are not).
+pub fn state_unknown(error: &Error) -> bool {
+    error.may_have_reached_server() && !error.status().is_some_and(|s| s.is_client_error())
+}
+
+/// A client error of an action that changes data and may have run: says so, and `check`
+/// says how to find out.
+pub fn may_have_run(error: &Error, what: &str, check: &str) -> Failure {
+    Failure {
+        message: format!(
+            "{}; the {what} may have run, its state is unknown",
+            error.report()
+        ),
+        hint: Some(format!("{check} before running it again")),
+        code: code::STATE_UNKNOWN,
     }
 }
 

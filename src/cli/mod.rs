@@ -1,6 +1,8 @@
 //! The `vbo` command line: arguments, commands, output, errors.
 
+mod action;
 pub mod args;
+mod bulk;
 #[cfg(feature = "sim")]
 mod demo;
 pub mod failure;
@@ -8,8 +10,10 @@ mod output;
 mod progress;
 pub mod run;
 mod secrets;
+mod signal;
 #[cfg(feature = "sim")]
 mod sim;
+mod token_file;
 
 /// Logs go to stderr: warnings by default (and with `-q`: the `--insecure` warning is not
 /// noise), more with each `-v`. `RUST_LOG` overrides.

@@ -1,21 +1,19 @@
-//! The commands: each connects, logs in, calls the client and prints the result.
+//! The commands: each builds and checks its whole request first, then connects, logs in,
+//! calls the client and prints the result. Nothing reaches the server before the request is
+//! known to be complete and valid: exit code 2 means nothing was sent.
 
 use std::future::Future;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
 use vbo365::types;
-use vbo365::{
-    Action, ActionOutcome, BulkOptions, BulkOutcome, Client, Credentials, Destination, Error,
-    FileKind, RestoreOptions, SecretString,
-};
+use vbo365::{Client, Error, SecretString};
 
 use super::args::*;
-use super::failure::{self, Doing, Failure, code};
-use super::output::{Output, human_bytes, opt};
-use super::{progress, secrets};
+use super::failure::{self, Doing, Failure};
+use super::output::{Output, opt};
+use super::{action, bulk, secrets, signal, token_file};
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
@@ -31,7 +29,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo(args) => return super::demo::run(args, out).await,
         _ => {}
     }
+    // Everything that can be refused is refused here, before the first connection.
     let client = connect(global)?;
+    let plan = Plan::prepare(global, &cli.command)?;
     let ctx = Ctx {
         client,
         out,
@@ -40,32 +40,86 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Login { save_token } => login(&ctx, global, save_token.as_deref()).await,
         command => {
-            authenticate(&ctx, global).await?;
-            dispatch(&ctx, global, command).await
+            let account = match &global.token_file {
+                Some(path) => {
+                    token_file::resume(&ctx.client, path)?;
+                    None
+                }
+                None => Some(account(global, " (or use --token-file)")?),
+            };
+            if let Some((user, password)) = account {
+                ctx.client
+                    .login(user, password)
+                    .await
+                    .map_err(|e| ctx.fail(&e, Doing::Login))?;
+            }
+            match plan {
+                Plan::Item(item, prepared) => action::run(&ctx, item, &prepared).await,
+                Plan::Bulk(plan) => bulk::run(&ctx, plan).await,
+                Plan::Vex(body) => {
+                    let request = ctx.client.api().put_vex_email_settings().body(*body);
+                    if let Err(error) = request.send().await {
+                        let error = Error::from_generated(error, "put_vex_email_settings").await;
+                        return Err(ctx.fail(&error, Doing::Other));
+                    }
+                    ctx.out
+                        .show_text(&json!({ "updated": true }), "VEX email settings updated")
+                }
+                Plan::Read => dispatch(&ctx, command).await,
+            }
         }
     }
 }
 
-struct Ctx {
-    client: Client,
-    out: Output,
+/// A command's request, built and checked before login.
+enum Plan<'a> {
+    /// One action on one item.
+    Item(&'a ItemRef, action::Prepared),
+    Bulk(bulk::Plan<'a>),
+    Vex(Box<types::VexEmailSettingsUpdate>),
+    /// Everything else: reads, and requests whose arguments clap has already checked.
+    Read,
+}
+
+impl<'a> Plan<'a> {
+    fn prepare(global: &Global, command: &'a Command) -> Result<Self, Failure> {
+        Ok(match command {
+            Command::Login { .. } if global.token_file.is_some() => {
+                return Err(Failure::usage("`login` takes a password, not --token-file"));
+            }
+            Command::Item(command) => match action::prepare(command)? {
+                Some((item, prepared)) => Self::Item(item, prepared),
+                None => Self::Read,
+            },
+            Command::Bulk(args) => Self::Bulk(bulk::prepare(args, global.password_stdin)?),
+            Command::Vex(VexCommand::Set(args)) => Self::Vex(Box::new(vex_settings(args)?)),
+            _ => Self::Read,
+        })
+    }
+}
+
+pub struct Ctx {
+    pub client: Client,
+    pub out: Output,
     with_token_file: bool,
 }
 
 impl Ctx {
-    fn fail(&self, error: &Error, doing: Doing) -> Failure {
+    pub fn fail(&self, error: &Error, doing: Doing) -> Failure {
         failure::from_error(error, doing, self.with_token_file)
     }
 
-    /// Awaits `work`, or stops at Ctrl-C. Dropping the work removes its temporary file, so
-    /// nothing partial is left under a final name.
-    async fn interruptible<T>(
+    /// Awaits `work`, or stops at Ctrl-C, SIGTERM or SIGHUP. Dropping the work removes its
+    /// temporary file, so nothing partial is left under a final name. `unknown` says how to
+    /// check an action that may have run when it was stopped.
+    pub async fn interruptible<T>(
         &self,
         work: impl Future<Output = Result<T, Failure>>,
+        unknown: Option<&str>,
     ) -> Result<T, Failure> {
         tokio::select! {
             result = work => result,
-            _ = tokio::signal::ctrl_c() => Err(Failure::interrupted()),
+            signal = signal::wait() => Err(Failure::interrupted(signal, unknown)),
         }
     }
 }
@@ -82,58 +136,11 @@ fn connect(global: &Global) -> Result<Client, Failure> {
     if global.insecure {
         builder = builder.danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| failure::from_error(&e, Doing::Other, false))
-}
-
-/// A token saved by `vbo login --save-token`.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SavedToken {
-    server: String,
-    access_token: String,
-    refresh_token: Option<String>,
-    expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-async fn authenticate(ctx: &Ctx, global: &Global) -> Result<(), Failure> {
-    if let Some(path) = &global.token_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(format!(
-                "cannot read the token file {}: {e}",
-                path.display()
-            ))
-        })?;
-        let saved: SavedToken = serde_json::from_str(&text).map_err(|e| {
-            Failure::usage(format!(
-                "{} is not a token file of `vbo login`: {e}",
-                path.display()
-            ))
-        })?;
-        if saved.server.trim_end_matches('/') != ctx.client.base_url() {
-            return Err(Failure::usage(format!(
-                "the token file {} is for {}, not {}",
-                path.display(),
-                saved.server,
-                ctx.client.base_url()
-            )));
-        }
-        let left = (saved.expires_at - chrono::Utc::now())
-            .to_std()
-            .unwrap_or_default();
-        ctx.client.resume(
-            saved.access_token,
-            saved.refresh_token.map(SecretString::new),
-            left,
-        );
-        return Ok(());
-    }
-    let (user, password) = account(global, " (or use --token-file)")?;
-    ctx.client
-        .login(user, password)
-        .await
-        .map(drop)
-        .map_err(|e| ctx.fail(&e, Doing::Login))
+    builder.build().map_err(|e| match e.field() {
+        Some("ca_cert") => Failure::flag("--ca-cert", &e),
+        Some("server") => Failure::flag("--server", &e),
+        _ => failure::from_error(&e, Doing::Other, false),
+    })
 }
 
 /// The VBO account to log in with: the user from the options, the password from the
@@ -152,32 +159,23 @@ fn account<'a>(global: &'a Global, alternative: &str) -> Result<(&'a str, Secret
 }
 
 async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<(), Failure> {
-    if global.token_file.is_some() {
-        return Err(Failure::usage("`login` takes a password, not --token-file"));
-    }
     let (user, password) = account(global, "")?;
     let token = ctx
         .client
         .login(user, password)
         .await
         .map_err(|e| ctx.fail(&e, Doing::Login))?;
-    // `expires_in` is the server's: clamped, so that a huge or negative one cannot panic here.
-    let now = chrono::Utc::now();
-    let expires_at = chrono::TimeDelta::from_std(vbo365::token_lifetime(token.expires_in))
-        .ok()
-        .and_then(|left| now.checked_add_signed(left))
-        .unwrap_or(now);
+    // `expires_in` is the server's: clamped, so that a huge or negative one cannot panic.
+    let expires_in = vbo365::token_lifetime(token.expires_in);
+    let saved = token_file::SavedToken::new(
+        ctx.client.base_url(),
+        &token.access_token,
+        token.refresh_token.as_ref(),
+        expires_in,
+    );
+    let expires_at = saved.expires_at;
     if let Some(path) = save {
-        let saved = SavedToken {
-            server: ctx.client.base_url().to_string(),
-            access_token: token.access_token.expose().to_string(),
-            refresh_token: token.refresh_token.as_ref().map(|t| t.expose().to_string()),
-            expires_at,
-        };
-        write_private(
-            path,
-            &serde_json::to_vec_pretty(&saved).expect("plain data serializes"),
-        )?;
+        token_file::save(path, &saved)?;
     }
     let text = match save {
         Some(path) => format!(
@@ -192,21 +190,40 @@ async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<(), Fa
     )
 }
 
-/// Writes a file only its owner can read.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
-    file.write_all(bytes)
-        .map_err(|e| Failure::internal(format!("cannot write {}: {e}", path.display())))
+/// The body of `vex set`, with the SMTP password read and the values checked.
+fn vex_settings(args: &VexSetArgs) -> Result<types::VexEmailSettingsUpdate, Failure> {
+    let server = match &args.smtp_server {
+        Some(server) => Some(
+            server
+                .as_str()
+                .try_into()
+                .map_err(|_| Failure::usage("invalid `--smtp-server`: must not be empty"))?,
+        ),
+        None => None,
+    };
+    if let Some(from) = &args.from {
+        vbo365::validate::email("from", from).map_err(|e| Failure::flag("--from", &e))?;
+    }
+    let password = match &args.smtp_user {
+        Some(_) => Some(secrets::read("VBO_SMTP_PASSWORD", None, "SMTP password: ")?),
+        None => None,
+    };
+    Ok(types::VexEmailSettingsUpdate {
+        enable_notification: args.enable,
+        server,
+        port: args
+            .port
+            .and_then(|p| std::num::NonZeroU32::new(u32::from(p))),
+        use_authentication: args.smtp_user.as_ref().map(|_| true),
+        user_name: args.smtp_user.clone(),
+        user_password: password,
+        use_ssl: args.use_ssl,
+        from: args.from.clone(),
+    })
 }
 
-async fn dispatch(ctx: &Ctx, global: &Global, command: &Command) -> Result<(), Failure> {
+/// The commands that read, or whose arguments need no checks beyond clap's.
+async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
     let client = &ctx.client;
     let api = client.api();
     let fail = |e: Error| ctx.fail(&e, Doing::Other);
@@ -315,37 +332,6 @@ async fn dispatch(ctx: &Ctx, global: &Global, command: &Command) -> Result<(), F
             );
             items_table(ctx, &found, std::slice::from_ref(&found))
         }
-        Command::Item(ItemCommand::ExportPst { item, args }) => {
-            let action = export_action(args.split_at).map_err(&fail)?;
-            one_action(ctx, item, &action, Some(&args.save), Doing::Export).await
-        }
-        Command::Item(ItemCommand::SaveMsg { item, args }) => {
-            one_action(ctx, item, &Action::save_to_msg(), Some(args), Doing::Other).await
-        }
-        Command::Item(ItemCommand::Restore { item, credentials }) => {
-            let action =
-                Action::restore_to_original(read_credentials(credentials)?).map_err(&fail)?;
-            one_action(ctx, item, &action, None, Doing::Other).await
-        }
-        Command::Item(ItemCommand::RestoreTo { item, args }) => {
-            let action = restore_to_action(args).map_err(|f| f.or_else(fail))?;
-            one_action(ctx, item, &action, None, Doing::Other).await
-        }
-        Command::Item(ItemCommand::Send { item }) => {
-            one_action(
-                ctx,
-                item,
-                &Action::send_to_default_address(),
-                None,
-                Doing::Other,
-            )
-            .await
-        }
-        Command::Item(ItemCommand::SendTo { item, args }) => {
-            let action = send_to_action(args).map_err(&fail)?;
-            one_action(ctx, item, &action, None, Doing::Other).await
-        }
-        Command::Bulk(args) => bulk(ctx, global, args).await,
         Command::Vex(VexCommand::Show) => {
             let settings = call!("get_vex_email_settings", api.get_vex_email_settings());
             let rows = vec![vec![
@@ -361,40 +347,6 @@ async fn dispatch(ctx: &Ctx, global: &Global, command: &Command) -> Result<(), F
                 &["ENABLED", "SERVER", "PORT", "SSL", "USER", "FROM"],
                 rows,
             )
-        }
-        Command::Vex(VexCommand::Set(args)) => {
-            let password = match &args.smtp_user {
-                Some(_) => Some(secrets::read("VBO_SMTP_PASSWORD", None, "SMTP password: ")?),
-                None => None,
-            };
-            let server =
-                match &args.smtp_server {
-                    Some(server) => Some(server.as_str().try_into().map_err(|_| {
-                        Failure::usage("invalid `--smtp-server`: must not be empty")
-                    })?),
-                    None => None,
-                };
-            if let Some(from) = &args.from {
-                vbo365::validate::email("from", from).map_err(&fail)?;
-            }
-            let body = types::VexEmailSettingsUpdate {
-                enable_notification: args.enable,
-                server,
-                port: args
-                    .port
-                    .and_then(|p| std::num::NonZeroU32::new(u32::from(p))),
-                use_authentication: args.smtp_user.as_ref().map(|_| true),
-                user_name: args.smtp_user.clone(),
-                user_password: password,
-                use_ssl: args.use_ssl,
-                from: args.from.clone(),
-            };
-            call!(
-                "put_vex_email_settings",
-                api.put_vex_email_settings().body(body)
-            );
-            ctx.out
-                .show_text(&json!({ "updated": true }), "VEX email settings updated")
         }
         Command::DeviceCode(args) => {
             use types::RestoreDeviceCodeRequestTargetRegion as R;
@@ -424,9 +376,19 @@ async fn dispatch(ctx: &Ctx, global: &Global, command: &Command) -> Result<(), F
             });
             ctx.out.show_text(&code, &text)
         }
-        Command::Login { .. } => unreachable!("handled before logging in"),
+        Command::Login { .. }
+        | Command::Bulk(_)
+        | Command::Vex(VexCommand::Set(_))
+        | Command::Item(
+            ItemCommand::ExportPst { .. }
+            | ItemCommand::SaveMsg { .. }
+            | ItemCommand::Restore { .. }
+            | ItemCommand::RestoreTo { .. }
+            | ItemCommand::Send { .. }
+            | ItemCommand::SendTo { .. },
+        ) => Err(Failure::internal("this command has its own plan")),
         #[cfg(feature = "sim")]
-        Command::Sim(_) | Command::Demo(_) => unreachable!("handled before connecting"),
+        Command::Sim(_) | Command::Demo(_) => Err(Failure::internal("handled before connecting")),
     }
 }
 
@@ -478,350 +440,4 @@ fn items_table(
         .collect();
     ctx.out
         .show(json, &["ID", "CLASS", "SUBJECT", "FROM", "RECEIVED"], rows)
-}
-
-fn export_action(split_at: Option<u64>) -> Result<Action, Error> {
-    match split_at {
-        Some(limit) => Action::export_to_pst_split(limit),
-        None => Ok(Action::export_to_pst()),
-    }
-}
-
-fn send_to_action(args: &SendToArgs) -> Result<Action, Error> {
-    Action::send_to_different_address(
-        args.from.clone(),
-        args.to.clone(),
-        args.subject.clone(),
-        args.text.clone(),
-    )
-}
-
-/// A failure before sending that is either ours (reading a secret) or the client's.
-enum Before {
-    Failure(Failure),
-    Error(Error),
-}
-
-impl Before {
-    fn or_else(self, convert: impl Fn(Error) -> Failure) -> Failure {
-        match self {
-            Self::Failure(failure) => failure,
-            Self::Error(error) => convert(error),
-        }
-    }
-}
-
-fn restore_to_action(args: &RestoreToArgs) -> Result<Action, Before> {
-    let options = RestoreOptions {
-        cas_server: args.cas_server.clone(),
-        folder: args.folder.clone(),
-        changed_items: !args.skip_changed_items,
-        deleted_items: !args.skip_deleted_items,
-        mark_restored_as_unread: args.mark_unread,
-        exclude_drafts: args.exclude_drafts,
-        exclude_deleted_items: args.exclude_deleted_items,
-        exclude_in_place_hold_items: !args.include_in_place_hold,
-        exclude_litigation_hold_items: !args.include_litigation_hold,
-    };
-    // Check the address before asking for a password that would be wasted.
-    vbo365::validate::email("restoreTo.mailbox", &args.mailbox).map_err(Before::Error)?;
-    let credentials = read_credentials(&args.credentials).map_err(Before::Failure)?;
-    Action::restore_to(args.mailbox.clone(), credentials, options).map_err(Before::Error)
-}
-
-fn read_credentials(args: &CredentialArgs) -> Result<Credentials, Failure> {
-    if let Some(user) = &args.exchange_user {
-        let password = secrets::read(
-            "VBO_EXCHANGE_PASSWORD",
-            None,
-            &format!("Exchange password of {user}: "),
-        )?;
-        return Ok(Credentials::user_password(user.clone(), password));
-    }
-    if let Some(code) = &args.device_code {
-        return Ok(Credentials::device_code(code.clone()));
-    }
-    if let (Some(app), Some(pfx)) = (args.app_id, &args.app_cert) {
-        let bytes = std::fs::read(pfx).map_err(|e| {
-            Failure::usage(format!(
-                "invalid `--app-cert`: cannot read {}: {e}",
-                pfx.display()
-            ))
-        })?;
-        if bytes.is_empty() {
-            return Err(Failure::usage(format!(
-                "invalid `--app-cert`: {} is empty",
-                pfx.display()
-            )));
-        }
-        let password = secrets::read("VBO_APP_CERT_PASSWORD", None, "Password of the PFX file: ")?;
-        return Ok(Credentials::application_certificate(app, &bytes, password));
-    }
-    Err(Failure::usage("no credentials for the restore")
-        .with_hint("pass --exchange-user, --device-code or --app-id with --app-cert"))
-}
-
-fn destination(args: &SaveArgs) -> Destination {
-    if args.to.is_dir() {
-        Destination::Directory(args.to.clone())
-    } else {
-        Destination::File {
-            path: args.to.clone(),
-            overwrite: args.force,
-        }
-    }
-}
-
-fn kind_name(kind: FileKind) -> &'static str {
-    kind.extension()
-}
-
-async fn one_action(
-    ctx: &Ctx,
-    item: &ItemRef,
-    action: &Action,
-    save: Option<&SaveArgs>,
-    doing: Doing,
-) -> Result<(), Failure> {
-    let destination = save.map(destination);
-    if let Some(destination) = &destination {
-        destination.check().map_err(|e| ctx.fail(&e, doing))?;
-    }
-    let wire = action.kind().wire_name();
-    let work = async {
-        let outcome = ctx
-            .client
-            .perform_action(
-                item.mailbox.session,
-                item.mailbox.mailbox_id,
-                &item.item,
-                action,
-            )
-            .await
-            .map_err(|e| ctx.fail(&e, doing))?;
-        match (outcome, &destination) {
-            (ActionOutcome::File(file), Some(destination)) => {
-                let bar = progress::download(!ctx.out.quiet, wire);
-                let saved = file
-                    .save(destination, &item.item, |p| progress::update(&bar, p))
-                    .await
-                    .map_err(|e| ctx.fail(&e, doing))?;
-                if let Some(bar) = bar {
-                    bar.finish_and_clear();
-                }
-                ctx.out.show_text(
-                    &json!({
-                        "item": item.item, "action": wire, "result": "saved",
-                        "file": { "path": saved.path, "kind": kind_name(saved.kind), "bytes": saved.bytes },
-                    }),
-                    &format!("saved {} ({}, {})", saved.path.display(), kind_name(saved.kind), human_bytes(saved.bytes)),
-                )
-            }
-            (ActionOutcome::Restored(restored), _) => {
-                let stats = restored.statistics();
-                let result = if restored.is_complete() {
-                    "restored"
-                } else {
-                    "incomplete"
-                };
-                ctx.out.show_text(
-                    &json!({ "item": item.item, "action": wire, "result": result, "statistics": stats }),
-                    &format!("{result}: {}", statistics_text(stats)),
-                )?;
-                match incomplete(&restored) {
-                    Some(failure) => Err(failure),
-                    None => Ok(()),
-                }
-            }
-            (ActionOutcome::Sent(_), _) => ctx.out.show_text(
-                &json!({ "item": item.item, "action": wire, "result": "sent" }),
-                "sent",
-            ),
-            (ActionOutcome::File(file), None) => Err(Failure::internal(format!(
-                "the server answered {wire} with a {} file, which this action does not return",
-                kind_name(file.kind())
-            ))),
-        }
-    };
-    ctx.interruptible(work).await
-}
-
-/// A restore that ran with failed items is not a success: it exits with its own code.
-fn incomplete(restored: &vbo365::Restored) -> Option<Failure> {
-    let failed = restored.failed_items();
-    (failed > 0).then(|| Failure {
-        message: format!(
-            "{}: {failed} item(s) could not be restored (failedItemsCount)",
-            restored.action().wire_name()
-        ),
-        hint: Some(
-            "the restore ran for the other items; see the server's restore session log for why"
-                .into(),
-        ),
-        code: code::INCOMPLETE,
-    })
-}
-
-pub fn statistics_text(stats: &types::RestoreStatistics) -> String {
-    let n = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
-    format!(
-        "created {}, merged {}, skipped {}, failed {}",
-        n(stats.created_items_count),
-        n(stats.merged_items_count),
-        n(stats.skipped_items_count),
-        n(stats.failed_items_count)
-    )
-}
-
-fn read_ids(path: &Path, password_stdin: bool) -> Result<Vec<String>, Failure> {
-    let text = if path == Path::new("-") {
-        if password_stdin {
-            return Err(Failure::usage(
-                "--ids - and --password-stdin both want standard input; use one",
-            ));
-        }
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            Failure::usage(format!("cannot read item ids from standard input: {e}"))
-        })?;
-        text
-    } else {
-        std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(format!("cannot read item ids from {}: {e}", path.display()))
-        })?
-    };
-    let ids: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_string)
-        .collect();
-    if ids.is_empty() {
-        return Err(Failure::usage(format!("no item ids in {}", path.display())));
-    }
-    Ok(ids)
-}
-
-async fn bulk(ctx: &Ctx, global: &Global, args: &BulkArgs) -> Result<(), Failure> {
-    let fail = |e: Error| ctx.fail(&e, Doing::Other);
-    let ids = read_ids(&args.ids, global.password_stdin)?;
-    let (action, directory): (Action, Option<PathBuf>) = match &args.action {
-        BulkAction::ExportPst { to, split_at } => {
-            (export_action(*split_at).map_err(fail)?, Some(to.clone()))
-        }
-        BulkAction::SaveMsg { to } => (Action::save_to_msg(), Some(to.clone())),
-        BulkAction::Restore { credentials } => (
-            Action::restore_to_original(read_credentials(credentials)?).map_err(fail)?,
-            None,
-        ),
-        BulkAction::RestoreTo { args } => {
-            (restore_to_action(args).map_err(|f| f.or_else(fail))?, None)
-        }
-        BulkAction::Send => (Action::send_to_default_address(), None),
-        BulkAction::SendTo { args } => (send_to_action(args).map_err(fail)?, None),
-    };
-    let doing = if matches!(args.action, BulkAction::ExportPst { .. }) {
-        Doing::Export
-    } else {
-        Doing::Other
-    };
-    let options = BulkOptions {
-        concurrency: usize::from(args.concurrency),
-        directory,
-    };
-    let bar = progress::items(!ctx.out.quiet, ids.len());
-    let work = async {
-        ctx.client
-            .perform_bulk(
-                args.mailbox.session,
-                args.mailbox.mailbox_id,
-                ids,
-                &action,
-                &options,
-                |_| {
-                    if let Some(bar) = &bar {
-                        bar.inc(1);
-                    }
-                },
-            )
-            .await
-            .map_err(|e| ctx.fail(&e, doing))
-    };
-    let results = ctx.interruptible(work).await?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let mut worst = 0u8;
-    let mut rows = Vec::new();
-    let mut items = Vec::new();
-    for item in &results {
-        match &item.result {
-            Ok(BulkOutcome::Restored(restored)) if !restored.is_complete() => {
-                let failure =
-                    incomplete(restored).unwrap_or_else(|| Failure::internal("incomplete"));
-                worst = worst.max(failure.code);
-                let stats = restored.statistics();
-                items.push(json!({ "item": item.item_id, "ok": false, "result": "incomplete", "statistics": stats, "error": failure.message, "exit_code": failure.code }));
-                rows.push(vec![
-                    item.item_id.clone(),
-                    "INCOMPLETE".into(),
-                    statistics_text(stats),
-                ]);
-            }
-            Ok(outcome) => {
-                let (result, detail, extra) = match outcome {
-                    BulkOutcome::Saved(file) => (
-                        "saved",
-                        format!("{} ({})", file.path.display(), human_bytes(file.bytes)),
-                        json!({ "file": { "path": file.path, "kind": kind_name(file.kind), "bytes": file.bytes } }),
-                    ),
-                    BulkOutcome::Restored(restored) => (
-                        "restored",
-                        statistics_text(restored.statistics()),
-                        json!({ "statistics": restored.statistics() }),
-                    ),
-                    BulkOutcome::Sent(_) => ("sent", String::new(), json!({})),
-                };
-                let mut entry = json!({ "item": item.item_id, "ok": true, "result": result });
-                if let (Some(entry), Some(extra)) = (entry.as_object_mut(), extra.as_object()) {
-                    entry.extend(extra.clone());
-                }
-                items.push(entry);
-                rows.push(vec![item.item_id.clone(), result.to_string(), detail]);
-            }
-            Err(error) => {
-                let failure = ctx.fail(error, doing);
-                worst = worst.max(failure.code);
-                items.push(json!({ "item": item.item_id, "ok": false, "error": error.report().to_string(), "exit_code": failure.code }));
-                rows.push(vec![
-                    item.item_id.clone(),
-                    "FAILED".into(),
-                    error.report().to_string(),
-                ]);
-            }
-        }
-    }
-    let failed = results
-        .iter()
-        .filter(|r| match &r.result {
-            Ok(BulkOutcome::Restored(restored)) => !restored.is_complete(),
-            Ok(_) => false,
-            Err(_) => true,
-        })
-        .count();
-    let summary = json!({ "succeeded": results.len() - failed, "failed": failed, "items": items });
-    ctx.out
-        .show(&summary, &["ITEM", "RESULT", "DETAIL"], rows)?;
-    ctx.out.note(&format!(
-        "{} succeeded, {failed} failed",
-        results.len() - failed
-    ));
-    if failed > 0 {
-        return Err(Failure {
-            message: format!("{failed} of {} items failed", results.len()),
-            hint: Some("the table above shows each item's error".into()),
-            code: worst.max(code::REJECTED),
-        });
-    }
-    Ok(())
 }

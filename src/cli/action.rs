@@ -1,0 +1,332 @@
+//! The six actions on one item: each is built and checked in full (credentials, files, the
+//! destination) before `vbo` logs in, so that exit code 2 means nothing was sent; then it is
+//! sent once, and a lost answer to a restore or send says that it may have run.
+
+use serde_json::json;
+use vbo365::{
+    Action, ActionKind, ActionOutcome, Credentials, Destination, Error, FileKind, RestoreOptions,
+};
+
+use super::args::*;
+use super::failure::{self, Doing, Failure};
+use super::output::human_bytes;
+use super::run::Ctx;
+use super::{progress, secrets};
+
+/// An action ready to send.
+pub struct Prepared {
+    pub action: Action,
+    /// Where a file goes, for the actions that return one.
+    pub destination: Option<Destination>,
+    pub doing: Doing,
+    /// For the actions that change data: how to find out whether the action ran, when no
+    /// answer says so.
+    pub check: Option<String>,
+}
+
+impl Prepared {
+    /// The failure for an error of this action.
+    pub fn fail(&self, ctx: &Ctx, error: &Error) -> Failure {
+        match &self.check {
+            Some(check) if failure::state_unknown(error) => {
+                failure::may_have_run(error, what(self.action.kind()), check)
+            }
+            _ => ctx.fail(error, self.doing),
+        }
+    }
+}
+
+/// What an action is, in the error line.
+pub fn what(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::RestoreToOriginalLocation | ActionKind::RestoreTo => "restore",
+        ActionKind::SendToDefaultAddress | ActionKind::SendToDifferentAddress => "send",
+        ActionKind::ExportToPst => "export",
+        ActionKind::SaveToMsg => "save",
+    }
+}
+
+/// How to check whether a data-changing action ran on the items (`many`) or item of `mailbox`.
+pub fn check_hint(action: &BulkAction, mailbox: &MailboxRef, many: bool) -> Option<String> {
+    let (items, owner, messages) = if many {
+        ("items", "items'", "messages")
+    } else {
+        ("item", "item's", "message")
+    };
+    let list = format!(
+        "`vbo item list --session {} --mailbox-id {}` lists the backup's items to compare",
+        mailbox.session, mailbox.mailbox_id
+    );
+    let outbox = "and the outbox of the SMTP server in `vbo vex show`";
+    match action {
+        BulkAction::Restore { .. } => Some(format!(
+            "check the original mailbox in Exchange for the restored {items} ({list})"
+        )),
+        BulkAction::RestoreTo { args } => Some(format!(
+            "check the mailbox {} in Exchange for the restored {items} ({list})",
+            args.mailbox
+        )),
+        BulkAction::Send => Some(format!(
+            "check the {owner} own mailbox for the {messages}, {outbox}"
+        )),
+        BulkAction::SendTo { args } => Some(format!(
+            "check the mailbox of {} for the {messages}, {outbox}",
+            args.to
+        )),
+        BulkAction::ExportPst { .. } | BulkAction::SaveMsg { .. } => None,
+    }
+}
+
+/// Builds and checks the action of an item command; `None` for `item list` and `item show`.
+pub fn prepare(command: &ItemCommand) -> Result<Option<(&ItemRef, Prepared)>, Failure> {
+    let (item, action, save, doing) = match command {
+        ItemCommand::List { .. } | ItemCommand::Show { .. } => return Ok(None),
+        ItemCommand::ExportPst { item, args } => (
+            item,
+            BulkAction::ExportPst {
+                to: args.save.to.clone(),
+                split_at: args.split_at,
+            },
+            Some(&args.save),
+            Doing::Export,
+        ),
+        ItemCommand::SaveMsg { item, args } => (
+            item,
+            BulkAction::SaveMsg {
+                to: args.to.clone(),
+            },
+            Some(args),
+            Doing::Other,
+        ),
+        ItemCommand::Restore { item, credentials } => (
+            item,
+            BulkAction::Restore {
+                credentials: credentials.clone(),
+            },
+            None,
+            Doing::Other,
+        ),
+        ItemCommand::RestoreTo { item, args } => (
+            item,
+            BulkAction::RestoreTo { args: args.clone() },
+            None,
+            Doing::Other,
+        ),
+        ItemCommand::Send { item } => (item, BulkAction::Send, None, Doing::Other),
+        ItemCommand::SendTo { item, args } => (
+            item,
+            BulkAction::SendTo { args: args.clone() },
+            None,
+            Doing::Other,
+        ),
+    };
+    vbo365::validate::not_empty("itemId", &item.item).map_err(|e| Failure::flag("itemId", &e))?;
+    let destination = match save {
+        Some(save) => {
+            let destination = destination(save);
+            check_destination(&destination)?;
+            Some(destination)
+        }
+        None => None,
+    };
+    let check = check_hint(&action, &item.mailbox, false);
+    Ok(Some((
+        item,
+        Prepared {
+            action: build(&action)?,
+            destination,
+            doing,
+            check,
+        },
+    )))
+}
+
+/// Checks that a destination can take the file, as a usage error on `--to`.
+pub fn check_destination(destination: &Destination) -> Result<(), Failure> {
+    destination.check().map_err(|e| match e.field() {
+        Some("to") if e.rule().is_some_and(|r| r.contains("already exists")) => {
+            Failure::flag("--to", &e).with_hint("pass --force to replace it; nothing was sent")
+        }
+        Some("to") => Failure::flag("--to", &e),
+        _ => Failure::from(e),
+    })
+}
+
+/// The action of `bulk` (and of the item commands, which share its shape).
+pub fn build(action: &BulkAction) -> Result<Action, Failure> {
+    let invalid = |e: Error| failure::from_error(&e, Doing::Other, false);
+    match action {
+        BulkAction::ExportPst { split_at, .. } => match split_at {
+            Some(limit) => Action::export_to_pst_split(*limit).map_err(invalid),
+            None => Ok(Action::export_to_pst()),
+        },
+        BulkAction::SaveMsg { .. } => Ok(Action::save_to_msg()),
+        BulkAction::Restore { credentials } => {
+            Action::restore_to_original(read_credentials(credentials)?).map_err(invalid)
+        }
+        BulkAction::RestoreTo { args } => restore_to_action(args),
+        BulkAction::Send => Ok(Action::send_to_default_address()),
+        BulkAction::SendTo { args } => Action::send_to_different_address(
+            args.from.clone(),
+            args.to.clone(),
+            args.subject.clone(),
+            args.text.clone(),
+        )
+        .map_err(invalid),
+    }
+}
+
+fn restore_to_action(args: &RestoreToArgs) -> Result<Action, Failure> {
+    let invalid = |e: Error| failure::from_error(&e, Doing::Other, false);
+    let options = RestoreOptions {
+        cas_server: args.cas_server.clone(),
+        folder: args.folder.clone(),
+        changed_items: !args.skip_changed_items,
+        deleted_items: !args.skip_deleted_items,
+        mark_restored_as_unread: args.mark_unread,
+        exclude_drafts: args.exclude_drafts,
+        exclude_deleted_items: args.exclude_deleted_items,
+        exclude_in_place_hold_items: !args.include_in_place_hold,
+        exclude_litigation_hold_items: !args.include_litigation_hold,
+    };
+    // Check the address before asking for a password that would be wasted.
+    vbo365::validate::email("restoreTo.mailbox", &args.mailbox).map_err(invalid)?;
+    let credentials = read_credentials(&args.credentials)?;
+    Action::restore_to(args.mailbox.clone(), credentials, options).map_err(invalid)
+}
+
+fn read_credentials(args: &CredentialArgs) -> Result<Credentials, Failure> {
+    if let Some(user) = &args.exchange_user {
+        let password = secrets::read(
+            "VBO_EXCHANGE_PASSWORD",
+            None,
+            &format!("Exchange password of {user}: "),
+        )?;
+        return Ok(Credentials::user_password(user.clone(), password));
+    }
+    if let Some(code) = &args.device_code {
+        return Ok(Credentials::device_code(code.clone()));
+    }
+    if let (Some(app), Some(pfx)) = (args.app_id, &args.app_cert) {
+        let bytes = std::fs::read(pfx).map_err(|e| {
+            Failure::usage(format!(
+                "invalid `--app-cert`: cannot read {}: {e}",
+                pfx.display()
+            ))
+        })?;
+        if bytes.is_empty() {
+            return Err(Failure::usage(format!(
+                "invalid `--app-cert`: {} is empty",
+                pfx.display()
+            )));
+        }
+        let password = secrets::read("VBO_APP_CERT_PASSWORD", None, "Password of the PFX file: ")?;
+        return Ok(Credentials::application_certificate(app, &bytes, password));
+    }
+    Err(Failure::usage("no credentials for the restore")
+        .with_hint("pass --exchange-user, --device-code or --app-id with --app-cert"))
+}
+
+fn destination(args: &SaveArgs) -> Destination {
+    if args.to.is_dir() {
+        Destination::Directory(args.to.clone())
+    } else {
+        Destination::File {
+            path: args.to.clone(),
+            overwrite: args.force,
+        }
+    }
+}
+
+pub fn kind_name(kind: FileKind) -> &'static str {
+    kind.extension()
+}
+
+/// Sends the prepared action once and prints its outcome.
+pub async fn run(ctx: &Ctx, item: &ItemRef, prepared: &Prepared) -> Result<(), Failure> {
+    let wire = prepared.action.kind().wire_name();
+    let fail = |e: Error| prepared.fail(ctx, &e);
+    let work = async {
+        let outcome = ctx
+            .client
+            .perform_action(
+                item.mailbox.session,
+                item.mailbox.mailbox_id,
+                &item.item,
+                &prepared.action,
+            )
+            .await
+            .map_err(fail)?;
+        match (outcome, &prepared.destination) {
+            (ActionOutcome::File(file), Some(destination)) => {
+                let bar = progress::download(!ctx.out.quiet, wire);
+                let saved = file
+                    .save(destination, &item.item, |p| progress::update(&bar, p))
+                    .await
+                    .map_err(fail)?;
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                ctx.out.show_text(
+                    &json!({
+                        "item": item.item, "action": wire, "result": "saved",
+                        "file": { "path": saved.path, "kind": kind_name(saved.kind), "bytes": saved.bytes },
+                    }),
+                    &format!("saved {} ({}, {})", saved.path.display(), kind_name(saved.kind), human_bytes(saved.bytes)),
+                )
+            }
+            (ActionOutcome::Restored(restored), _) => {
+                let stats = restored.statistics();
+                let result = if restored.is_complete() {
+                    "restored"
+                } else {
+                    "incomplete"
+                };
+                ctx.out.show_text(
+                    &json!({ "item": item.item, "action": wire, "result": result, "statistics": stats }),
+                    &format!("{result}: {}", statistics_text(stats)),
+                )?;
+                match incomplete(&restored) {
+                    Some(failure) => Err(failure),
+                    None => Ok(()),
+                }
+            }
+            (ActionOutcome::Sent(_), _) => ctx.out.show_text(
+                &json!({ "item": item.item, "action": wire, "result": "sent" }),
+                "sent",
+            ),
+            (ActionOutcome::File(file), None) => Err(Failure::internal(format!(
+                "the server answered {wire} with a {} file, which this action does not return",
+                kind_name(file.kind())
+            ))),
+        }
+    };
+    ctx.interruptible(work, prepared.check.as_deref()).await
+}
+
+/// A restore that ran with failed items is not a success: it exits with its own code.
+fn incomplete(restored: &vbo365::Restored) -> Option<Failure> {
+    let failed = restored.failed_items();
+    (failed > 0).then(|| Failure {
+        message: format!(
+            "{}: {failed} item(s) could not be restored (failedItemsCount)",
+            restored.action().wire_name()
+        ),
+        hint: Some(
+            "the restore ran for the other items; see the server's restore session log for why"
+                .into(),
+        ),
+        code: super::failure::code::INCOMPLETE,
+    })
+}
+
+pub fn statistics_text(stats: &vbo365::types::RestoreStatistics) -> String {
+    let n = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+    format!(
+        "created {}, merged {}, skipped {}, failed {}",
+        n(stats.created_items_count),
+        n(stats.merged_items_count),
+        n(stats.skipped_items_count),
+        n(stats.failed_items_count)
+    )
+}
