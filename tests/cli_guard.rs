@@ -67,6 +67,8 @@ fn bad_input_is_refused_with_exit_2_before_any_connection() {
     std::fs::write(path("empty.txt"), b"# only a comment\n\n").unwrap();
     std::fs::write(path("twice.txt"), b"AAAA=\nBBBB=\n# c\nAAAA=\nBBBB=\n").unwrap();
     std::fs::write(path("ids.txt"), b"AAAA=\nBBBB=\n").unwrap();
+    std::fs::write(path("dots.txt"), b"AAAA=\n..\n").unwrap();
+    std::fs::write(path("long.txt"), "A".repeat(100_000)).unwrap();
     let dir_arg = dir.path().to_str().unwrap().to_string();
     let item = |command: &str, extra: &[&str]| -> Vec<String> {
         let mut args = item_args(command);
@@ -150,6 +152,16 @@ fn bad_input_is_refused_with_exit_2_before_any_connection() {
             bulk("ids.txt", &["export-pst", "--to", &path("no-such-dir")]),
             vec![],
             vec!["--to".into(), "does not exist".into()],
+        ),
+        (
+            bulk("dots.txt", &["restore", "--device-code", "C"]),
+            vec![],
+            vec!["--ids".into(), "line 2".into(), "relative path".into()],
+        ),
+        (
+            bulk("long.txt", &["send"]),
+            vec![],
+            vec!["--ids".into(), "line 1".into()],
         ),
         (
             bulk("empty.txt", &["send"]),

@@ -299,7 +299,8 @@ async fn the_simulator_reads_an_id_of_every_printable_character_as_one_segment()
 #[tokio::test]
 async fn the_command_line_refuses_such_ids_with_exit_2_and_no_connection() {
     let (url, connections) = counting_listener().await;
-    for id in [".", "..", "a\nb", "\u{1}"] {
+    let long = "x".repeat(100_000);
+    for id in [".", "..", "a\nb", "\u{1}", long.as_str()] {
         for command in ["show", "restore", "save-msg"] {
             let mut vbo = std::process::Command::new(env!("CARGO_BIN_EXE_vbo"));
             vbo.args(["--server", &url, "--user", "admin", "item", command])
@@ -316,6 +317,11 @@ async fn the_command_line_refuses_such_ids_with_exit_2_and_no_connection() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(output.status.code(), Some(2), "{command} {id:?}: {stderr}");
             assert!(stderr.contains("itemId"), "{stderr}");
+            assert!(
+                stderr.len() < 1024,
+                "the id is not echoed back: {} bytes",
+                stderr.len()
+            );
         }
     }
     assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing may be sent");

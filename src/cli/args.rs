@@ -221,15 +221,36 @@ pub struct ItemRef {
     #[command(flatten)]
     pub mailbox: MailboxRef,
     /// Item ID (`vbo item list`)
-    #[arg(value_parser = item_id)]
+    #[arg(value_parser = ItemIdParser)]
     pub item: String,
 }
 
-/// Refuses an item id that cannot be sent before the login, as a usage error (exit 2).
-fn item_id(text: &str) -> Result<String, String> {
-    vbo365::validate::item_id("itemId", text)
-        .map(|()| text.to_string())
-        .map_err(|e| e.to_string())
+/// Refuses an item id that cannot be sent before the login, as a usage error (exit 2). A
+/// parser of its own, because clap's default message quotes the value, and an absurd id can
+/// be 100 kB long.
+#[derive(Debug, Clone, Copy)]
+struct ItemIdParser;
+
+impl clap::builder::TypedValueParser for ItemIdParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        use clap::error::ErrorKind;
+        let refuse = |kind, rule: &str| {
+            clap::Error::raw(kind, format!("invalid `<ITEM>` (itemId): {rule}\n")).with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse(ErrorKind::InvalidUtf8, "must be UTF-8"))?;
+        vbo365::validate::item_id("itemId", text)
+            .map(|()| text.to_string())
+            .map_err(|e| refuse(ErrorKind::ValueValidation, e.rule().unwrap_or("is refused")))
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -79,6 +79,16 @@ fn read_ids(path: &Path, password_stdin: bool) -> Result<Vec<String>, Failure> {
         if id.is_empty() || id.starts_with('#') {
             continue;
         }
+        // The same rule as `vbo item`: one path segment within the spec's bounds.
+        vbo365::validate::item_id("itemId", id).map_err(|e| {
+            let rule = e.rule().map_or_else(|| e.to_string(), str::to_string);
+            Failure::usage(format!(
+                "invalid `--ids`: line {} of {}: the item id {rule}",
+                number + 1,
+                path.display()
+            ))
+            .with_hint("nothing was sent")
+        })?;
         let at = *index.entry(id.to_string()).or_insert_with(|| {
             ids.push((id.to_string(), Vec::new()));
             ids.len() - 1
