@@ -162,13 +162,7 @@ impl FileDownload {
             .finish()
             .await
             .map_err(|e| Error::io(&writing(), e))?;
-        let placed = if overwrite {
-            temp.persist(&target).map_err(|e| e.error)
-        } else {
-            temp.persist_noclobber(&target).map_err(|e| e.error)
-        };
-        placed
-            .map_err(|e| Error::io(&format!("moving the download to {}", target.display()), e))?;
+        let target = place(temp, target, overwrite, destination, item_id, self.kind())?;
         tracing::info!(path = %target.display(), bytes = done, kind = ?self.kind(), "saved");
         Ok(SavedFile {
             path: target,
@@ -176,6 +170,43 @@ impl FileDownload {
             bytes: done,
         })
     }
+}
+
+/// Renames the complete download into place. In a directory, a name taken meanwhile (another
+/// item of a bulk run with the same file name, say) moves on to the next free name, so that a
+/// finished download is never thrown away for its name.
+fn place(
+    mut temp: tempfile::NamedTempFile,
+    mut target: PathBuf,
+    overwrite: bool,
+    destination: &Destination,
+    item_id: &str,
+    kind: FileKind,
+) -> Result<PathBuf, Error> {
+    let moving =
+        |target: &Path, e| Error::io(&format!("moving the download to {}", target.display()), e);
+    if overwrite {
+        temp.persist(&target)
+            .map_err(|e| moving(&target, e.error))?;
+        return Ok(target);
+    }
+    for _ in 0..1000 {
+        match temp.persist_noclobber(&target) {
+            Ok(_) => return Ok(target),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                let Destination::Directory(dir) = destination else {
+                    return Err(moving(&target, e.error));
+                };
+                temp = e.file;
+                target = free_name(dir, &file_stem(item_id), kind.extension());
+            }
+            Err(e) => return Err(moving(&target, e.error)),
+        }
+    }
+    Err(Error::io(
+        &format!("finding a free file name in {}", target.display()),
+        std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+    ))
 }
 
 enum Piece {
@@ -262,5 +293,39 @@ mod tests {
         assert_eq!(file_stem("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(file_stem(""), "item");
         assert_eq!(file_stem(&"x".repeat(300)).len(), 200);
+    }
+
+    /// Two items of a bulk run can pick the same free name before either is saved; the
+    /// second must move on to the next name, not lose its finished download.
+    #[test]
+    fn a_name_taken_meanwhile_moves_to_the_next_free_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = dir.path().join("a_b.pst");
+        let destination = Destination::Directory(dir.path().into());
+        let temp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        std::fs::write(temp.path(), b"second").unwrap();
+        std::fs::write(&taken, b"first").unwrap(); // taken after the name was chosen
+        let placed = place(
+            temp,
+            taken.clone(),
+            false,
+            &destination,
+            "a/b",
+            FileKind::Pst,
+        )
+        .unwrap();
+        assert_eq!(placed, dir.path().join("a_b (2).pst"));
+        assert_eq!(std::fs::read(&taken).unwrap(), b"first");
+        assert_eq!(std::fs::read(&placed).unwrap(), b"second");
+
+        // An explicit file is never replaced, and says so.
+        let file = Destination::File {
+            path: taken.clone(),
+            overwrite: false,
+        };
+        let temp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        let error = place(temp, taken.clone(), false, &file, "a/b", FileKind::Pst).unwrap_err();
+        assert!(error.is_io(), "{error:?}");
+        assert_eq!(std::fs::read(&taken).unwrap(), b"first");
     }
 }
