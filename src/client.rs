@@ -119,6 +119,9 @@ impl ClientBuilder {
             .user_agent(concat!("vbo365/", env!("CARGO_PKG_VERSION")))
             .tls_certs_merge(certificates)
             .tls_danger_accept_invalid_certs(self.accept_invalid_certs)
+            // The API never redirects. Following a 307 would send an action's body again, to
+            // an address the spec does not name.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::transport)?;
         let inner = Inner {

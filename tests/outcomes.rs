@@ -379,3 +379,36 @@ async fn a_lost_answer_to_a_restore_or_send_says_it_may_have_run() {
     let error = answer(&restore(), cut).await.unwrap_err();
     assert!(error.to_string().contains("may have run"), "{error}");
 }
+
+/// A redirect is not followed: the action would be sent again, to another endpoint.
+#[tokio::test]
+async fn a_redirect_never_sends_the_action_again() {
+    for status in [301u16, 302, 303, 307, 308] {
+        let server = CaptureServer::start_with(move |r| {
+            if r.target.ends_with("/Items/AAAAAKGE4dIv-QUtG_ju=/Action") {
+                Reply::bytes(status, None, b"").with_header(
+                    "location",
+                    "/v4/RestoreSessions/380d7caf-6294-4a33-b50a-b8aeb13af58c/Organization/Mailboxes/9e9b7199-f547-467a-b580-9d283a75eaad/Action",
+                )
+            } else {
+                Reply::json(200, r#"{"createdItemsCount":1}"#)
+            }
+        })
+        .await;
+        let error = client_for(&server)
+            .await
+            .perform_action(SESSION, MAILBOX, ITEM, &restore())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.status().map(|s| s.as_u16()),
+            Some(status),
+            "{error:?}"
+        );
+        assert_eq!(
+            server.requests().len(),
+            1,
+            "{status}: sent once, to its own address"
+        );
+    }
+}
