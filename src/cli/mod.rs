@@ -7,6 +7,7 @@ mod bulk;
 mod demo;
 pub mod failure;
 mod output;
+mod parse;
 mod progress;
 pub mod run;
 mod secrets;
