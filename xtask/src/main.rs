@@ -16,6 +16,7 @@ mod contract;
 mod docs;
 mod drift;
 mod lint;
+mod man;
 mod prism;
 /// `vbo365::spec`, compiled in by path: xtask must run on a spec that the vbo365 build rejects.
 #[path = "../../src/spec.rs"]
@@ -56,6 +57,8 @@ enum Command {
     Drift(drift::Args),
     /// Regenerate the Markdown API reference in docs/api from the spec.
     Docs(docs::Args),
+    /// Write the man pages of `vbo` and of every subcommand (default: into target/man).
+    Man(man::Args),
     /// Check the client's real requests against Stoplight Prism's validator of the spec.
     Prism,
     /// Run schemathesis against the simulator, and open its MSG and ZIP files with
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&root, &args).map_err(could_not_run),
         Command::Drift(args) => drift::run(&root, &args).map_err(could_not_run),
         Command::Docs(args) => docs::run(&root, &args).map_err(could_not_run),
+        Command::Man(args) => man::run(&root, &args).map(|()| true),
         Command::Prism => prism::run(&root).map(|()| true),
         Command::Bench(args) => bench::run(&root, &args).map(|()| true),
         Command::Contract => contract::run(&root).map(|()| true),

@@ -85,6 +85,14 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         ]))
     })?;
     step("tests", || tests(root))?;
+    step("man pages: vbo and every subcommand", || {
+        crate::man::run(
+            root,
+            &crate::man::Args {
+                out: "target/man".into(),
+            },
+        )
+    })?;
     step(
         "simulator contract: schemathesis, extract-msg, zipfile",
         || crate::contract::run(root),
