@@ -53,6 +53,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                     check: true,
                     spec: SPEC.into(),
                     out: "docs/api".into(),
+                    no_html: true,
                 },
             )?,
             "docs/api is stale (above)",
@@ -97,10 +98,14 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "simulator contract: schemathesis, extract-msg, zipfile",
         || crate::contract::run(root),
     )?;
-    // Last: it installs Node.js tools and starts a server, the slowest check.
+    // Last: they install Node.js tools and start a server or a browser, the slowest checks.
     step("client contract: Stoplight Prism", || {
         crate::prism::run(root)
     })?;
+    step(
+        "HTML reference: built from the spec, rendered in Chromium",
+        || crate::browser::run(root),
+    )?;
     Ok(())
 }
 
