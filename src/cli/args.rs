@@ -146,6 +146,26 @@ pub enum Command {
     /// Show the whole product working against the embedded simulator
     #[cfg(feature = "sim")]
     Demo(DemoArgs),
+    /// Print the shell completion script for SHELL to stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Write the man pages of vbo and of every subcommand into a directory
+    Man {
+        /// The directory to write them into (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// The shells `vbo completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Subcommand)]

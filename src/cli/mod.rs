@@ -3,6 +3,7 @@
 mod action;
 pub mod args;
 mod bulk;
+mod completions;
 #[cfg(feature = "sim")]
 mod demo;
 pub mod failure;

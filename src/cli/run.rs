@@ -27,6 +27,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Sim(args) => return super::sim::serve(args, out).await,
         #[cfg(feature = "sim")]
         Command::Demo(args) => return super::demo::run(args, out).await,
+        Command::Completions { shell } => return super::completions::script(*shell),
+        Command::Man { out: dir } => return super::completions::man_pages(dir),
         _ => {}
     }
     // Everything that can be refused is refused here, before the first connection.
@@ -389,6 +391,9 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
         ) => Err(Failure::internal("this command has its own plan")),
         #[cfg(feature = "sim")]
         Command::Sim(_) | Command::Demo(_) => Err(Failure::internal("handled before connecting")),
+        Command::Completions { .. } | Command::Man { .. } => {
+            Err(Failure::internal("handled before connecting"))
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! page per operation in the shape of the vendor's pages (request line, headers, parameters,
 //! body variants with property tables, examples, responses) and an index. `--check` fails
 //! when the committed pages are not what the spec generates, so a spec change cannot land
-//! without its docs, and nobody edits the pages by hand.
+//! without its docs, and nobody edits the pages by hand. Without `--check` it also builds the
+//! single-file HTML reference (`crate::browser`).
 
 mod render;
 
@@ -22,6 +23,10 @@ pub struct Args {
     /// Where the pages go.
     #[arg(long, default_value = "docs/api")]
     pub out: PathBuf,
+    /// Do not build the HTML reference (target/docs/api.html, with Redocly's CLI from npm).
+    /// `--check` never builds it: it is not committed.
+    #[arg(long)]
+    pub no_html: bool,
 }
 
 pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
@@ -73,6 +78,9 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
         args.spec.display(),
         stale.len()
     );
+    if !args.no_html {
+        crate::browser::build_html(root, &args.spec, Path::new(crate::browser::HTML))?;
+    }
     Ok(true)
 }
 

@@ -11,11 +11,13 @@ macro_rules! say {
 }
 
 mod bench;
+mod browser;
 mod codegen_check;
 mod contract;
 mod docs;
 mod drift;
 mod lint;
+mod man;
 mod prism;
 /// `vbo365::spec`, compiled in by path: xtask must run on a spec that the vbo365 build rejects.
 #[path = "../../src/spec.rs"]
@@ -54,10 +56,16 @@ enum Command {
     /// users of the generated client. Exits 0 when compatible, 1 on breaking changes (unless
     /// the major version changed), 2 when it could not run.
     Drift(drift::Args),
-    /// Regenerate the Markdown API reference in docs/api from the spec.
+    /// Regenerate the Markdown API reference in docs/api from the spec, and build the HTML
+    /// reference into target/docs/api.html.
     Docs(docs::Args),
+    /// Write the man pages of `vbo` and of every subcommand (default: into target/man).
+    Man(man::Args),
     /// Check the client's real requests against Stoplight Prism's validator of the spec.
     Prism,
+    /// Build the HTML reference (target/docs/api.html) and check it in headless Chromium:
+    /// no console errors, the Action operation's body variants and examples rendered.
+    Browser,
     /// Run schemathesis against the simulator, and open its MSG and ZIP files with
     /// independent readers.
     Contract,
@@ -76,7 +84,9 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&root, &args).map_err(could_not_run),
         Command::Drift(args) => drift::run(&root, &args).map_err(could_not_run),
         Command::Docs(args) => docs::run(&root, &args).map_err(could_not_run),
+        Command::Man(args) => man::run(&root, &args).map(|()| true),
         Command::Prism => prism::run(&root).map(|()| true),
+        Command::Browser => browser::run(&root).map(|()| true),
         Command::Bench(args) => bench::run(&root, &args).map(|()| true),
         Command::Contract => contract::run(&root).map(|()| true),
     };

@@ -53,6 +53,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                     check: true,
                     spec: SPEC.into(),
                     out: "docs/api".into(),
+                    no_html: true,
                 },
             )?,
             "docs/api is stale (above)",
@@ -85,14 +86,26 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         ]))
     })?;
     step("tests", || tests(root))?;
+    step("man pages: vbo and every subcommand", || {
+        crate::man::run(
+            root,
+            &crate::man::Args {
+                out: "target/man".into(),
+            },
+        )
+    })?;
     step(
         "simulator contract: schemathesis, extract-msg, zipfile",
         || crate::contract::run(root),
     )?;
-    // Last: it installs Node.js tools and starts a server, the slowest check.
+    // Last: they install Node.js tools and start a server or a browser, the slowest checks.
     step("client contract: Stoplight Prism", || {
         crate::prism::run(root)
     })?;
+    step(
+        "HTML reference: built from the spec, rendered in Chromium",
+        || crate::browser::run(root),
+    )?;
     Ok(())
 }
 

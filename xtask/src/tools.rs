@@ -54,7 +54,7 @@ pub fn run(command: &mut Command) -> anyhow::Result<()> {
 }
 
 /// The npm packages of the checks, pinned with their whole tree in `xtask/tools/npm`
-/// (`package.json` and `package-lock.json`); Stoplight Prism is the one today.
+/// (`package.json` and `package-lock.json`): Stoplight Prism, Redocly's CLI, playwright-core.
 const NPM_MANIFEST: &str = "xtask/tools/npm";
 
 /// The `node_modules/.bin` directory of `target/tools/npm`, installed with `npm ci` from the
@@ -73,7 +73,9 @@ pub fn npm_tools(root: &Path) -> anyhow::Result<PathBuf> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !npm_works {
-        bail!("npm is needed for Stoplight Prism; install Node.js and npm (apt-get install npm)");
+        bail!(
+            "npm is needed for Stoplight Prism, Redocly and Playwright; install Node.js and npm (apt-get install npm)"
+        );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for file in ["package.json", "package-lock.json"] {

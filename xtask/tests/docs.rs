@@ -50,7 +50,7 @@ fn a_spec_change_shows_up_in_the_pages() {
     let spec_arg = spec_path.to_str().unwrap();
     let out_arg = out.to_str().unwrap();
 
-    let written = docs(&["--spec", spec_arg, "--out", out_arg]);
+    let written = docs(&["--no-html", "--spec", spec_arg, "--out", out_arg]);
     assert!(written.status.success(), "{written:?}");
     let action = std::fs::read_to_string(out.join("performMailboxItemAction.md")).unwrap();
     assert!(
@@ -101,7 +101,7 @@ fn a_removed_operation_leaves_no_page_behind() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("api");
     let out_arg = out.to_str().unwrap();
-    assert!(docs(&["--out", out_arg]).status.success());
+    assert!(docs(&["--no-html", "--out", out_arg]).status.success());
     std::fs::write(out.join("oldOperation.md"), "# gone\n").unwrap();
     std::fs::write(out.join("notes.txt"), "not a page\n").unwrap();
     let stale = docs(&["--check", "--out", out_arg]);
@@ -109,7 +109,7 @@ fn a_removed_operation_leaves_no_page_behind() {
     assert!(
         String::from_utf8_lossy(&stale.stdout).contains("oldOperation.md: no longer generated")
     );
-    assert!(docs(&["--out", out_arg]).status.success());
+    assert!(docs(&["--no-html", "--out", out_arg]).status.success());
     assert!(!out.join("oldOperation.md").exists());
     assert!(
         out.join("notes.txt").exists(),
