@@ -13,6 +13,10 @@ use clap::{CommandFactory as _, ValueEnum as _};
 #[path = "../src/cli/args.rs"]
 #[allow(dead_code)]
 mod args;
+/// The value parsers that `args` uses.
+#[path = "../src/cli/parse.rs"]
+#[allow(dead_code)]
+mod parse;
 
 /// Every visible subcommand, as its path of names from `vbo` (`["item", "export-pst"]`).
 fn subcommand_paths() -> Vec<Vec<String>> {
