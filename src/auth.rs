@@ -285,7 +285,7 @@ async fn request_token(
         let body = response.bytes().await.unwrap_or_default();
         let message = serde_json::from_slice::<types::OAuthError>(&body)
             .ok()
-            .and_then(crate::error::ServerMessage::server_message)
+            .and_then(crate::ServerMessage::server_message)
             .map(|m| crate::redact::token_text(&m));
         return Err(Error::status_error(status, message).with_operation(OPERATION));
     }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::generated::types;
+use crate::server_message::{ServerMessage, read_message, redact_for};
 
 /// The spec's name of the parameter in a generated builder's conversion failure, which reads
 /// "conversion to `Type` for item_id failed": `itemId`.
@@ -467,74 +467,7 @@ pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool 
     chain(Some(error)).any(|cause| cause.downcast_ref::<rustls::Error>().is_some())
 }
 
-/// Error bodies of the spec that carry a human-readable explanation.
-pub trait ServerMessage {
-    /// The explanation, if any.
-    fn server_message(self) -> Option<String>;
-}
-
-impl ServerMessage for types::Error {
-    fn server_message(self) -> Option<String> {
-        Some(self.message)
-    }
-}
-
-impl ServerMessage for types::OAuthError {
-    fn server_message(self) -> Option<String> {
-        Some(match self.error_description {
-            Some(description) => format!("{} ({})", description, self.error),
-            None => self.error,
-        })
-    }
-}
-
-impl ServerMessage for () {
-    fn server_message(self) -> Option<String> {
-        None
-    }
-}
-
-/// Reads at most a few KiB of an undocumented error response for a `message` to show.
-async fn read_message(mut response: reqwest::Response, operation: &str) -> Option<String> {
-    let mut body = Vec::new();
-    while body.len() < 8192 {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    #[derive(serde::Deserialize)]
-    struct Message {
-        #[serde(alias = "Message")]
-        message: String,
-    }
-    if let Ok(parsed) = serde_json::from_slice::<Message>(&body) {
-        return Some(parsed.message);
-    }
-    if body.is_empty() {
-        None
-    } else if operation == crate::auth::TOKEN_OPERATION {
-        // Whatever the token endpoint sent may be a credential in any encoding.
-        Some(format!("a body of {} bytes that is not JSON", body.len()))
-    } else {
-        Some(format!(
-            "non-JSON body starting with {:?}",
-            crate::redact::body_excerpt(&body)
-        ))
-    }
-}
-
-/// Text from the token endpoint loses anything that looks like a credential; other
-/// operations' messages name items and are kept.
-pub(crate) fn redact_for(operation: &str, text: &str) -> String {
-    if operation == crate::auth::TOKEN_OPERATION {
-        crate::redact::token_text(text)
-    } else {
-        text.to_string()
-    }
-}
-
-fn bounded(mut message: String) -> String {
+pub(crate) fn bounded(mut message: String) -> String {
     message.retain(|c| !c.is_control() || c == ' ');
     if message.len() > MAX_MESSAGE {
         let mut end = MAX_MESSAGE;

@@ -44,6 +44,7 @@ mod path;
 mod redact;
 mod retry;
 mod secret;
+mod server_message;
 #[cfg(feature = "sim")]
 pub mod sim;
 #[cfg(feature = "spec")]
@@ -57,7 +58,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT,
 };
 pub use download::{Destination, Progress, SavedFile};
-pub use error::{Error, Report, ServerMessage};
+pub use error::{Error, Report};
 pub use file_download::{FileDownload, FileKind};
 pub use generated::types;
 pub use hooks::Inner;
@@ -68,6 +69,7 @@ pub use item_action::{
 pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
+pub use server_message::ServerMessage;
 
 /// The README's examples, compiled as doc tests so that they stay true.
 #[cfg(doctest)]
