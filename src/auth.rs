@@ -126,7 +126,7 @@ impl Auth {
             listener(&RefreshedToken {
                 access_token: token.access_token.clone(),
                 refresh_token: token.refresh_token.clone(),
-                expires_in: Duration::from_secs(token.expires_in.max(0).unsigned_abs()),
+                expires_in: token_lifetime(token.expires_in),
             });
         }
     }
@@ -187,7 +187,7 @@ impl Auth {
                         "another request's token refresh did not finish within {} s",
                         limit.as_secs_f32()
                     ))
-                    .with_operation("create_token")
+                    .with_operation(TOKEN_OPERATION)
                 })?,
         };
         let (refresh, grant) = {

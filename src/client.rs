@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::Grant;
 use crate::generated::{self, types};
-use crate::hooks::{Inner, Shared};
+use crate::hooks::{ACTION_OPERATION, Inner, Shared};
 use crate::outcome::Answer;
 use crate::{Action, ActionOutcome, Error, ItemAction, RetryPolicy, SecretString};
 
@@ -269,7 +269,9 @@ impl Client {
         let result = self.api.create_token().body(grant.request()?).send().await;
         let token = match result {
             Ok(token) => token.into_inner(),
-            Err(error) => return Err(Error::from_generated(error, "create_token").await),
+            Err(error) => {
+                return Err(Error::from_generated(error, crate::auth::TOKEN_OPERATION).await);
+            }
         };
         self.inner.shared.auth.store(&token, Some(grant));
         Ok(token)
@@ -356,5 +358,3 @@ impl Client {
         }
     }
 }
-
-const ACTION_OPERATION: &str = "perform_mailbox_item_action";

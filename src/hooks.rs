@@ -9,13 +9,12 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::{Method, StatusCode};
 
-use crate::auth::Auth;
+use crate::auth::{Auth, TOKEN_OPERATION};
 use crate::generated::Client;
 use crate::retry::RetryPolicy;
 
-/// Operation ids as the hooks see them (progenitor passes them in snake case).
-use crate::auth::TOKEN_OPERATION;
-const ACTION_OPERATION: &str = "perform_mailbox_item_action";
+/// The Action operation as the hooks see it (progenitor passes ids in snake case).
+pub(crate) const ACTION_OPERATION: &str = "perform_mailbox_item_action";
 
 /// The Action endpoint answers with a file, JSON or nothing; say that we accept all of them.
 const ACTION_ACCEPT: &str = "application/octet-stream, application/json";

@@ -11,24 +11,23 @@
 //! encoded spellings, as "this segment" and "the parent". [`check_segment`] refuses them and
 //! control characters before anything is sent.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use crate::Error;
+
+/// Everything but letters, digits, the other RFC 3986 unreserved characters, `+` and `=`.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'+')
+    .remove(b'=');
 
 /// Percent-encodes `value` so that it is one path segment that decodes back to `value`.
 pub fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~+=".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
-    }
-    out
+    utf8_percent_encode(value, SEGMENT).to_string()
 }
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Refuses a path parameter that no encoding keeps in its own segment of the request line the
 /// spec names: `.` and `..` (removed or climbed by URL parsing), and control characters (CR,
