@@ -1,5 +1,5 @@
 //! The client's real requests for `cargo xtask prism`: every action and variant (the set that
-//! `tests/request_json.rs` pins) and the three token grants, sent by `vbo365::Client` to the
+//! `tests/it/request_json.rs` pins) and the three token grants, sent by `vbo365::Client` to the
 //! server at the URL given, then one deliberately invalid request as a control.
 //!
 //! Prints one JSON line per step: its name, the requests it sends (method and path suffix, in

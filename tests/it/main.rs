@@ -1,0 +1,40 @@
+//! The integration tests, in one binary so that axum, rustls and jsonschema are linked once.
+//!
+//! Each module is one area; the modules that drive `vbo` or the simulator are compiled only
+//! with the features they need, so `cargo test --no-default-features` runs the client's own.
+
+mod support;
+
+mod bulk;
+mod client_faults;
+mod error_text;
+mod generated_source;
+mod path_segments;
+mod request_json;
+mod secrets;
+mod server_fuzz;
+mod server_input;
+mod spec_examples;
+mod validation;
+mod wire_request;
+
+#[cfg(feature = "cli")]
+mod cli_completions;
+#[cfg(feature = "cli")]
+mod cli_guard;
+#[cfg(feature = "cli")]
+mod outcomes;
+
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_tokens_signals;
+
+#[cfg(feature = "sim")]
+mod sim_concurrency;
+#[cfg(feature = "sim")]
+mod sim_e2e;
+#[cfg(feature = "sim")]
+mod sim_files;
+#[cfg(feature = "sim")]
+mod sim_rules;
