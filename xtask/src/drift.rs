@@ -6,6 +6,7 @@
 //! not run (bad arguments, git or network failure, unreadable document).
 
 mod compare;
+mod rule;
 mod source;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,8 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use compare::{Change, Matching, RULES, Severity};
+pub use compare::{Change, Matching};
+pub use rule::{Rule, Severity};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -66,12 +68,12 @@ pub struct Report {
 
 pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
     if args.list_rules {
-        for (rule, severity, why) in RULES {
-            let severity = match severity {
+        for rule in Rule::ALL {
+            let severity = match rule.severity() {
                 Severity::Breaking => "breaking",
                 Severity::Compatible => "compatible",
             };
-            say!("{rule:30} {severity:10} {why}");
+            say!("{:30} {severity:10} {}", rule.name(), rule.why());
         }
         return Ok(true);
     }

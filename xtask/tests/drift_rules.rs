@@ -38,8 +38,18 @@ fn every_fixture_is_classified_as_expected() {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 30, "only {} fixtures", dirs.len());
+    let rules = listed_rules();
     let mut failures = Vec::new();
     for dir in &dirs {
+        // `<rule>` or `<rule>--<variant>`; the unit tests of `drift::rule` parse it into a Rule.
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let rule = name
+            .split_once("--")
+            .map_or(name.as_str(), |(rule, _)| rule);
+        assert!(
+            rules.iter().any(|r| r == rule),
+            "fixture {name}: {rule} is not a rule of `drift --list-rules`"
+        );
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
@@ -52,7 +62,6 @@ fn every_fixture_is_classified_as_expected() {
             "--spec",
             dir.join("current.yaml").to_str().unwrap(),
         ]);
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let report: Value = match serde_json::from_slice(&output.stdout) {
             Ok(report) => report,
             Err(e) => {
@@ -77,17 +86,24 @@ fn every_fixture_is_classified_as_expected() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn every_rule_has_a_fixture_named_after_it() {
+/// The ids that `drift --list-rules` prints, one a line.
+fn listed_rules() -> Vec<String> {
     let output = xtask(&["drift", "--list-rules"]);
     assert!(output.status.success());
     let listed = String::from_utf8(output.stdout).unwrap();
-    let rules: Vec<&str> = listed
+    let rules: Vec<String> = listed
         .lines()
         .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
         .collect();
     assert!(rules.len() >= 20, "{listed}");
-    for rule in rules {
+    rules
+}
+
+#[test]
+fn every_rule_has_a_fixture_named_after_it() {
+    for rule in listed_rules() {
+        let rule = rule.as_str();
         assert!(
             fixtures().join(rule).join("expected.json").is_file(),
             "rule {rule} has no fixture"

@@ -98,19 +98,30 @@ impl Spec {
 }
 
 /// `$ref` resolution on a bare document, for callers that hold one ([`Spec::try_resolve`]).
-pub fn resolve_in<'a>(doc: &'a Value, mut node: &'a Value) -> Result<&'a Value, RefError> {
-    let mut seen: Vec<String> = Vec::new();
+pub fn resolve_in<'a>(doc: &'a Value, node: &'a Value) -> Result<&'a Value, RefError> {
+    resolve_traced(doc, node).map(|(node, _)| node)
+}
+
+/// Like [`resolve_in`], and also the last reference followed (`None` for a node that is not a
+/// reference): where the definition lives, for reports that point at it.
+pub fn resolve_traced<'a>(
+    doc: &'a Value,
+    mut node: &'a Value,
+) -> Result<(&'a Value, Option<&'a str>), RefError> {
+    let mut seen: Vec<&str> = Vec::new();
     while let Some(target) = node.get("$ref").and_then(Value::as_str) {
-        if seen.iter().any(|s| s == target) {
-            seen.push(target.to_string());
-            return Err(RefError::Cycle(seen));
+        let cycle = seen.contains(&target);
+        seen.push(target);
+        if cycle {
+            return Err(RefError::Cycle(
+                seen.iter().map(|s| s.to_string()).collect(),
+            ));
         }
-        seen.push(target.to_string());
         node = pointer::from_fragment(target)
             .and_then(|p| doc.pointer(&p))
             .ok_or_else(|| RefError::Dangling(target.to_string()))?;
     }
-    Ok(node)
+    Ok((node, seen.last().copied()))
 }
 
 /// Calls `visit` on every object of the tree with its pointer (`#`-prefixed).

@@ -12,9 +12,10 @@ pub mod pointer;
 #[cfg(feature = "validate")]
 mod validate;
 
-pub use document::{RefError, Spec, resolve_in, walk};
+pub use document::{RefError, Spec, resolve_in, resolve_traced, walk};
 pub use examples::Example;
 pub use operations::{METHODS, Operation, Parameter};
+pub use pointer::escape;
 #[cfg(feature = "validate")]
 pub use validate::{SchemaValidator, to_json_schema};
 

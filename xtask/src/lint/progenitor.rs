@@ -39,19 +39,9 @@ fn is_json(media_type: &str) -> bool {
     media_type == "application/json" || media_type.starts_with("application/json;")
 }
 
-fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..64 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| doc.pointer(p))
-        {
-            Some(next) => node = next,
-            None => return node,
-        }
-    }
-    node
+fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    // The shared walker; a reference it cannot follow is reported by the lint's own rule.
+    crate::spec::resolve_in(doc, node).unwrap_or(node)
 }
 
 fn kind(doc: &Value, response: &Value) -> Kind {

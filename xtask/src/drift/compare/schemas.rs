@@ -1,0 +1,343 @@
+//! Schemas: type, format, nullability, enums, constraints, properties and variants.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::shape::{CONSTRAINTS, Shape};
+use super::{Dir, Rule, Side, Walk, join};
+
+impl<'a> Walk<'a> {
+    /// Compares two schemas at one location. `required` says whether the value must be
+    /// present (a required property, a body), which decides `T` versus `Option<T>`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn schema(
+        &mut self,
+        before: &'a Value,
+        after: &'a Value,
+        before_pointer: &str,
+        after_pointer: &str,
+        place: &str,
+        dir: Dir,
+        required: bool,
+    ) {
+        let b = self.base.shape(before, before_pointer);
+        let a = self.current.shape(after, after_pointer);
+        if !self
+            .seen
+            .insert((b.pointer.clone(), a.pointer.clone(), dir == Dir::Request))
+        {
+            return;
+        }
+        let op = self.op.clone();
+        let at = (Side::Current, a.pointer.as_str());
+        if !b.types.is_empty() && !a.types.is_empty() && b.types != a.types {
+            self.out.push(
+                Rule::TypeChanged,
+                None,
+                &op,
+                place.to_string(),
+                at,
+                format!("type {} is now {}", join(&b.types), join(&a.types)),
+            );
+            return;
+        }
+        if b.variants.is_empty() != a.variants.is_empty() {
+            let kind = |s: &Shape| {
+                if s.variants.is_empty() {
+                    "a single schema"
+                } else {
+                    "a oneOf/anyOf"
+                }
+            };
+            self.out.push(
+                Rule::TypeChanged,
+                None,
+                &op,
+                place.to_string(),
+                at,
+                format!("{} is now {}", kind(&b), kind(&a)),
+            );
+            return;
+        }
+        if b.format != a.format {
+            self.out.push(
+                Rule::FormatChanged,
+                None,
+                &op,
+                place.to_string(),
+                at,
+                format!(
+                    "format {} is now {}",
+                    b.format.as_deref().unwrap_or("(none)"),
+                    a.format.as_deref().unwrap_or("(none)")
+                ),
+            );
+        }
+        if b.nullable != a.nullable {
+            self.out.push(
+                Rule::NullableChanged,
+                Some(required),
+                &op,
+                place.to_string(),
+                at,
+                format!(
+                    "{} nullable{}",
+                    if a.nullable { "became" } else { "is no longer" },
+                    if required {
+                        " (required, so its Rust type changes)"
+                    } else {
+                        " (optional: an Option either way)"
+                    }
+                ),
+            );
+        }
+        self.enumeration(&b, &a, place, dir);
+        self.constraints(&b, &a, place, dir);
+        self.properties(&b, &a, place, dir);
+        if let (Some((bi, bp)), Some((ai, ap))) = (&b.items, &a.items) {
+            self.schema(bi, ai, bp, ap, &format!("{place}[]"), dir, true);
+        }
+        if let (Some((bi, bp)), Some((ai, ap))) = (&b.additional, &a.additional) {
+            self.schema(bi, ai, bp, ap, &format!("{place}{{*}}"), dir, true);
+        }
+        self.variants(&b, &a, place, dir);
+    }
+
+    fn enumeration(&mut self, b: &Shape<'a>, a: &Shape<'a>, place: &str, dir: Dir) {
+        let op = self.op.clone();
+        let at = (Side::Current, a.pointer.as_str());
+        match (&b.enumeration, &a.enumeration) {
+            (None, None) => {}
+            (Some(_), None) | (None, Some(_)) => self.out.push(
+                Rule::TypeChanged,
+                None,
+                &op,
+                place.to_string(),
+                at,
+                format!(
+                    "{} (a generated enum {} a plain value)",
+                    if a.enumeration.is_some() {
+                        "an enum was added"
+                    } else {
+                        "the enum was removed"
+                    },
+                    if a.enumeration.is_some() {
+                        "replaces"
+                    } else {
+                        "becomes"
+                    }
+                ),
+            ),
+            (Some(before), Some(after)) => {
+                let removed: Vec<&Value> = before.iter().filter(|v| !after.contains(v)).collect();
+                let added: Vec<&Value> = after.iter().filter(|v| !before.contains(v)).collect();
+                let (removed_rule, added_rule) = match dir {
+                    Dir::Request => (Rule::RequestEnumValueRemoved, Rule::RequestEnumValueAdded),
+                    Dir::Response => (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded),
+                };
+                for value in removed {
+                    self.out.push(
+                        removed_rule,
+                        None,
+                        &op,
+                        place.to_string(),
+                        at,
+                        format!("enum value {value} was removed"),
+                    );
+                }
+                for value in added {
+                    self.out.push(
+                        added_rule,
+                        None,
+                        &op,
+                        place.to_string(),
+                        at,
+                        format!("enum value {value} was added"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn constraints(&mut self, b: &Shape<'a>, a: &Shape<'a>, place: &str, dir: Dir) {
+        let op = self.op.clone();
+        for key in CONSTRAINTS {
+            let (before, after) = (b.constraints.get(key), a.constraints.get(key));
+            if before == after {
+                continue;
+            }
+            let number = |v: Option<&Value>| v.and_then(Value::as_f64);
+            let tighter = match key {
+                "minimum" | "minLength" | "minItems" | "exclusiveMinimum" => {
+                    match (number(before), number(after)) {
+                        (_, None) => false,
+                        (None, Some(_)) => true,
+                        (Some(x), Some(y)) => y > x,
+                    }
+                }
+                "maximum" | "maxLength" | "maxItems" | "exclusiveMaximum" => {
+                    match (number(before), number(after)) {
+                        (_, None) => false,
+                        (None, Some(_)) => true,
+                        (Some(x), Some(y)) => y < x,
+                    }
+                }
+                _ => after.is_some(),
+            };
+            let shown = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_string);
+            self.out.push(
+                if tighter && dir == Dir::Request {
+                    Rule::RequestConstraintTightened
+                } else {
+                    Rule::ConstraintChanged
+                },
+                None,
+                &op,
+                place.to_string(),
+                (Side::Current, &a.pointer),
+                format!("{key} {} is now {}", shown(before), shown(after)),
+            );
+        }
+    }
+
+    fn properties(&mut self, b: &Shape<'a>, a: &Shape<'a>, place: &str, dir: Dir) {
+        let op = self.op.clone();
+        let sub = |name: &str| {
+            if place.ends_with(' ') || place.is_empty() {
+                format!("{place}{name}")
+            } else {
+                format!("{place}.{name}")
+            }
+        };
+        let mut unmatched_after: BTreeSet<&String> = a
+            .properties
+            .keys()
+            .filter(|k| !b.properties.contains_key(*k))
+            .collect();
+        for (name, (before, before_pointer)) in &b.properties {
+            let found = match a.properties.get_key_value(name) {
+                Some(found) => Some(found),
+                None => {
+                    let other = unmatched_after
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(name))
+                        .copied();
+                    if let Some(other) = other {
+                        unmatched_after.remove(other);
+                        let (_, pointer) = &a.properties[other];
+                        self.out.push(
+                            Rule::PropertyNameCaseChanged,
+                            None,
+                            &op,
+                            sub(name),
+                            (Side::Current, pointer),
+                            format!("property `{name}` is spelled `{other}`"),
+                        );
+                    }
+                    other.and_then(|o| a.properties.get_key_value(o))
+                }
+            };
+            let Some((after_name, (after, after_pointer))) = found else {
+                let message = if self.matching.upstream {
+                    format!("property `{name}` is not in the server's document")
+                } else {
+                    format!("property `{name}` was removed")
+                };
+                self.out.push(
+                    Rule::PropertyRemoved,
+                    None,
+                    &op,
+                    sub(name),
+                    (Side::Base, before_pointer),
+                    message,
+                );
+                continue;
+            };
+            let (was, is) = (b.required.contains(name), a.required.contains(after_name));
+            if was != is {
+                self.out.push(
+                    Rule::RequiredChanged,
+                    None,
+                    &op,
+                    sub(name),
+                    (Side::Current, after_pointer),
+                    format!(
+                        "property `{name}` became {}",
+                        if is { "required" } else { "optional" }
+                    ),
+                );
+            }
+            self.schema(
+                before,
+                after,
+                before_pointer,
+                after_pointer,
+                &sub(name),
+                dir,
+                is,
+            );
+        }
+        for name in unmatched_after {
+            let (_, pointer) = &a.properties[name];
+            let required = a.required.contains(name);
+            let rule = if required && dir == Dir::Request {
+                Rule::PropertyRequiredAdded
+            } else {
+                Rule::PropertyAdded
+            };
+            self.out.push(
+                rule,
+                None,
+                &op,
+                sub(name),
+                (Side::Current, pointer),
+                format!(
+                    "new {} property `{name}`",
+                    if required { "required" } else { "optional" }
+                ),
+            );
+        }
+    }
+
+    fn variants(&mut self, b: &Shape<'a>, a: &Shape<'a>, place: &str, dir: Dir) {
+        let op = self.op.clone();
+        let (removed_rule, added_rule) = match dir {
+            Dir::Request => (Rule::RequestVariantRemoved, Rule::RequestVariantAdded),
+            Dir::Response => (Rule::ResponseVariantRemoved, Rule::ResponseVariantAdded),
+        };
+        for (key, before, before_pointer) in &b.variants {
+            match a.variants.iter().find(|(k, _, _)| k == key) {
+                None => self.out.push(
+                    removed_rule,
+                    None,
+                    &op,
+                    format!("{place}<{key}>"),
+                    (Side::Base, before_pointer),
+                    format!("variant `{key}` was removed"),
+                ),
+                Some((_, after, after_pointer)) => self.schema(
+                    before,
+                    after,
+                    before_pointer,
+                    after_pointer,
+                    &format!("{place}<{key}>"),
+                    dir,
+                    true,
+                ),
+            }
+        }
+        for (key, _, pointer) in &a.variants {
+            if !b.variants.iter().any(|(k, _, _)| k == key) {
+                self.out.push(
+                    added_rule,
+                    None,
+                    &op,
+                    format!("{place}<{key}>"),
+                    (Side::Current, pointer),
+                    format!("variant `{key}` was added"),
+                );
+            }
+        }
+    }
+}
