@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
+use vbo365::{Destination, RestoreOptions};
 
 use super::parse::{ItemIdParser, parse_seconds, parse_size};
 
@@ -237,7 +238,7 @@ pub struct MailboxRef {
     pub mailbox_id: Uuid,
 }
 
-/// One item of a mailbox.
+/// One item of a mailbox: where `vbo item` runs an action.
 #[derive(Debug, Clone, Args)]
 pub struct ItemRef {
     #[command(flatten)]
@@ -262,48 +263,135 @@ pub enum ItemCommand {
         #[command(flatten)]
         item: ItemRef,
     },
-    /// Export an item to a PST file (or a ZIP of PST files when split)
+    #[command(flatten)]
+    Action(ActionCommand<ItemRef>),
+}
+
+/// What the six actions apply to: one item (`vbo item`, [`ItemRef`]) or each item of the
+/// `--ids` list (`vbo bulk`, [`EachItem`]). Each action's own arguments are the same for both;
+/// what differs is here: the arguments naming the item, where a file goes, and the wording.
+pub trait Scope: Args + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// `--to` (and for one item `--force`) of the actions that write a file.
+    type Save: SaveTo;
+    /// The one-line help of each action.
+    const ABOUT: Abouts;
+}
+
+/// The one-line help of the six actions, in the words of a [`Scope`].
+pub struct Abouts {
+    pub export_pst: &'static str,
+    pub save_msg: &'static str,
+    pub restore: &'static str,
+    pub restore_to: &'static str,
+    pub send: &'static str,
+    pub send_to: &'static str,
+}
+
+/// Where an action's file goes.
+pub trait SaveTo: Args + Clone + std::fmt::Debug + Send + Sync + 'static {
+    fn destination(&self) -> Destination;
+}
+
+impl Scope for ItemRef {
+    type Save = SaveArgs;
+    const ABOUT: Abouts = Abouts {
+        export_pst: "Export an item to a PST file (or a ZIP of PST files when split)",
+        save_msg: "Save an item as an MSG file",
+        restore: "Restore an item to its original mailbox",
+        restore_to: "Restore an item to another mailbox",
+        send: "Mail an item as an attachment to its own mailbox",
+        send_to: "Mail an item as an attachment to another address",
+    };
+}
+
+/// Each item of `vbo bulk --ids`: no arguments of its own.
+#[derive(Debug, Clone, Args)]
+pub struct EachItem {}
+
+impl Scope for EachItem {
+    type Save = DirArgs;
+    const ABOUT: Abouts = Abouts {
+        export_pst: "Export each item to a PST file in a directory",
+        save_msg: "Save each item as an MSG file in a directory",
+        restore: "Restore each item to its original mailbox",
+        restore_to: "Restore each item to another mailbox",
+        send: "Mail each item to its own mailbox",
+        send_to: "Mail each item to another address",
+    };
+}
+
+/// The six actions, shared by `vbo item` and `vbo bulk`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ActionCommand<S: Scope> {
+    #[command(about = S::ABOUT.export_pst)]
     ExportPst {
         #[command(flatten)]
-        item: ItemRef,
+        scope: S,
         #[command(flatten)]
-        args: ExportArgs,
+        save: S::Save,
+        /// Split the export at this many bytes (1 GiB to 49 GiB; suffixes KiB, MiB, GiB);
+        /// a larger export comes back as a ZIP of PST files
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        split_at: Option<u64>,
     },
-    /// Save an item as an MSG file
+    #[command(about = S::ABOUT.save_msg)]
     SaveMsg {
         #[command(flatten)]
-        item: ItemRef,
+        scope: S,
         #[command(flatten)]
-        args: SaveArgs,
+        save: S::Save,
     },
-    /// Restore an item to its original mailbox
+    #[command(about = S::ABOUT.restore)]
     Restore {
         #[command(flatten)]
-        item: ItemRef,
+        scope: S,
         #[command(flatten)]
         credentials: CredentialArgs,
     },
-    /// Restore an item to another mailbox
+    #[command(about = S::ABOUT.restore_to)]
     RestoreTo {
         #[command(flatten)]
-        item: ItemRef,
+        scope: S,
         #[command(flatten)]
         args: RestoreToArgs,
     },
-    /// Mail an item as an attachment to its own mailbox
+    #[command(about = S::ABOUT.send)]
     Send {
         #[command(flatten)]
-        item: ItemRef,
+        scope: S,
     },
-    /// Mail an item as an attachment to another address
+    #[command(about = S::ABOUT.send_to)]
     SendTo {
         #[command(flatten)]
-        item: ItemRef,
+        scope: S,
         #[command(flatten)]
         args: SendToArgs,
     },
 }
 
+impl<S: Scope> ActionCommand<S> {
+    /// The item (or, for `bulk`, nothing) the action applies to.
+    pub fn scope(&self) -> &S {
+        match self {
+            Self::ExportPst { scope, .. }
+            | Self::SaveMsg { scope, .. }
+            | Self::Restore { scope, .. }
+            | Self::RestoreTo { scope, .. }
+            | Self::Send { scope }
+            | Self::SendTo { scope, .. } => scope,
+        }
+    }
+
+    /// Where the file goes, for the actions that return one.
+    pub fn save(&self) -> Option<&S::Save> {
+        match self {
+            Self::ExportPst { save, .. } | Self::SaveMsg { save, .. } => Some(save),
+            _ => None,
+        }
+    }
+}
+
+/// `--to` of one item: a file, or a directory for `<item id>.<kind>`.
 #[derive(Debug, Clone, Args)]
 pub struct SaveArgs {
     /// File to write, or a directory to write `<item id>.<kind>` into
@@ -314,14 +402,31 @@ pub struct SaveArgs {
     pub force: bool,
 }
 
+impl SaveTo for SaveArgs {
+    fn destination(&self) -> Destination {
+        if self.to.is_dir() {
+            Destination::Directory(self.to.clone())
+        } else {
+            Destination::File {
+                path: self.to.clone(),
+                overwrite: self.force,
+            }
+        }
+    }
+}
+
+/// `--to` of `bulk`: the directory for every item's file.
 #[derive(Debug, Clone, Args)]
-pub struct ExportArgs {
-    #[command(flatten)]
-    pub save: SaveArgs,
-    /// Split the export at this many bytes (1 GiB to 49 GiB; suffixes KiB, MiB, GiB);
-    /// a larger export comes back as a ZIP of PST files
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub split_at: Option<u64>,
+pub struct DirArgs {
+    /// Directory for the files
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+}
+
+impl SaveTo for DirArgs {
+    fn destination(&self) -> Destination {
+        Destination::Directory(self.to.clone())
+    }
 }
 
 /// Exactly one of three methods; `--app-cert` goes with `--app-id`.
@@ -349,33 +454,9 @@ pub struct RestoreToArgs {
     /// Email address of the mailbox to restore into
     #[arg(long, value_name = "ADDRESS")]
     pub mailbox: String,
-    /// Folder of the target mailbox (default: the item's original folder path)
-    #[arg(long, value_name = "NAME")]
-    pub folder: Option<String>,
-    /// Client Access Server (default: discovered)
-    #[arg(long, value_name = "HOST")]
-    pub cas_server: Option<String>,
-    /// Do not restore items that changed since the backup
-    #[arg(long)]
-    pub skip_changed_items: bool,
-    /// Do not restore items deleted since the backup
-    #[arg(long)]
-    pub skip_deleted_items: bool,
-    /// Mark restored items as unread
-    #[arg(long)]
-    pub mark_unread: bool,
-    /// Leave out the Drafts folder
-    #[arg(long)]
-    pub exclude_drafts: bool,
-    /// Leave out the Deleted Items folder
-    #[arg(long)]
-    pub exclude_deleted_items: bool,
-    /// Include items under In-Place Hold (excluded by default)
-    #[arg(long)]
-    pub include_in_place_hold: bool,
-    /// Include items under Litigation Hold (excluded by default)
-    #[arg(long)]
-    pub include_litigation_hold: bool,
+    /// The seven restore flags, declared with [`RestoreOptions`] itself.
+    #[command(flatten)]
+    pub options: RestoreOptions,
     #[command(flatten)]
     pub credentials: CredentialArgs,
 }
@@ -407,43 +488,7 @@ pub struct BulkArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     #[command(subcommand)]
-    pub action: BulkAction,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BulkAction {
-    /// Export each item to a PST file in a directory
-    ExportPst {
-        /// Directory for the files
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-        /// Split each export at this many bytes (1 GiB to 49 GiB)
-        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-        split_at: Option<u64>,
-    },
-    /// Save each item as an MSG file in a directory
-    SaveMsg {
-        /// Directory for the files
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-    },
-    /// Restore each item to its original mailbox
-    Restore {
-        #[command(flatten)]
-        credentials: CredentialArgs,
-    },
-    /// Restore each item to another mailbox
-    RestoreTo {
-        #[command(flatten)]
-        args: RestoreToArgs,
-    },
-    /// Mail each item to its own mailbox
-    Send,
-    /// Mail each item to another address
-    SendTo {
-        #[command(flatten)]
-        args: SendToArgs,
-    },
+    pub action: ActionCommand<EachItem>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -548,5 +593,65 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    fn restore_options(flags: &[&str]) -> RestoreOptions {
+        let line = [
+            "vbo",
+            "item",
+            "restore-to",
+            "--session",
+            "5e4b0b1e-8f4a-4f3c-9c3e-2d8b8a7f6a01",
+            "--mailbox-id",
+            "5e4b0b1e-8f4a-4f3c-9c3e-2d8b8a7f6a02",
+            "item-1",
+            "--mailbox",
+            "a@example.com",
+            "--device-code",
+            "C6A9DB737",
+        ];
+        let cli = Cli::try_parse_from(line.iter().chain(flags)).unwrap();
+        match cli.command {
+            Command::Item(ItemCommand::Action(ActionCommand::RestoreTo { args, .. })) => {
+                args.options
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_restore_flag_means_the_library_defaults() {
+        assert_eq!(restore_options(&[]), RestoreOptions::default());
+    }
+
+    #[test]
+    fn each_restore_flag_turns_its_field_away_from_the_default() {
+        let every = restore_options(&[
+            "--folder",
+            "Recovered",
+            "--cas-server",
+            "cas.example.com",
+            "--skip-changed-items",
+            "--skip-deleted-items",
+            "--mark-unread",
+            "--exclude-drafts",
+            "--exclude-deleted-items",
+            "--include-in-place-hold",
+            "--include-litigation-hold",
+        ]);
+        assert_eq!(
+            every,
+            RestoreOptions {
+                folder: Some("Recovered".into()),
+                cas_server: Some("cas.example.com".into()),
+                changed_items: false,
+                deleted_items: false,
+                mark_restored_as_unread: true,
+                exclude_drafts: true,
+                exclude_deleted_items: true,
+                exclude_in_place_hold_items: false,
+                exclude_litigation_hold_items: false,
+            }
+        );
     }
 }

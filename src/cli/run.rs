@@ -89,10 +89,10 @@ impl<'a> Plan<'a> {
             Command::Login { .. } if global.token_file.is_some() => {
                 return Err(Failure::usage("`login` takes a password, not --token-file"));
             }
-            Command::Item(command) => match action::prepare(command)? {
-                Some((item, prepared)) => Self::Item(item, prepared),
-                None => Self::Read,
-            },
+            Command::Item(ItemCommand::Action(command)) => {
+                let item = command.scope();
+                Self::Item(item, action::prepare(command, &item.mailbox, false)?)
+            }
             Command::Bulk(args) => Self::Bulk(bulk::prepare(args, global.password_stdin)?),
             Command::Vex(VexCommand::Set(args)) => Self::Vex(Box::new(vex_settings(args)?)),
             _ => Self::Read,
@@ -381,14 +381,9 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
         Command::Login { .. }
         | Command::Bulk(_)
         | Command::Vex(VexCommand::Set(_))
-        | Command::Item(
-            ItemCommand::ExportPst { .. }
-            | ItemCommand::SaveMsg { .. }
-            | ItemCommand::Restore { .. }
-            | ItemCommand::RestoreTo { .. }
-            | ItemCommand::Send { .. }
-            | ItemCommand::SendTo { .. },
-        ) => Err(Failure::internal("this command has its own plan")),
+        | Command::Item(ItemCommand::Action(_)) => {
+            Err(Failure::internal("this command has its own plan"))
+        }
         #[cfg(feature = "sim")]
         Command::Sim(_) | Command::Demo(_) => Err(Failure::internal("handled before connecting")),
         Command::Completions { .. } | Command::Man { .. } => {
