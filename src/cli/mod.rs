@@ -1,6 +1,7 @@
 //! The `vbo` command line: arguments, commands, output, errors.
 
 mod action;
+mod action_args;
 pub mod args;
 mod browse;
 mod bulk;
