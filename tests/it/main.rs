@@ -28,6 +28,18 @@ mod outcomes;
 #[cfg(all(feature = "cli", feature = "sim"))]
 mod cli;
 #[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_actions;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_commands;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_docs;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_downloads;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_errors;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_help;
+#[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_tokens_signals;
 
 #[cfg(feature = "sim")]
