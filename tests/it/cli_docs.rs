@@ -1,4 +1,4 @@
-//! The CLI section of the README is true: its examples run, in order, against the
+//! The CLI reference, `docs/cli.md`, is true: its examples run, in order, against the
 //! simulator, and they cover every command.
 
 use std::path::Path;
@@ -8,15 +8,15 @@ use vbo365::sim::SimConfig;
 
 use super::cli::start;
 
-/// The `vbo` examples of the README, in order: `vbo` lines of the block that follows the
+/// The `vbo` examples of `docs/cli.md`, in order: `vbo` lines of the block that follows the
 /// sentence "Every example below is run".
 fn documented_examples() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
     let reference = std::fs::read_to_string(&path).unwrap();
     let after = reference
         .split("Every example below is run")
         .nth(1)
-        .expect("the README's CLI examples");
+        .expect("the CLI examples of docs/cli.md");
     let block = after
         .split("```sh\n")
         .nth(1)
@@ -88,7 +88,7 @@ async fn the_documented_examples_run_and_cover_every_command() {
             .unwrap();
         assert!(
             output.status.success(),
-            "README example `{example}` failed:\n{}",
+            "docs/cli.md example `{example}` failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
@@ -126,7 +126,7 @@ async fn the_documented_examples_run_and_cover_every_command() {
                 .skip(1)
                 .find(|w| !w.starts_with('-') && !w.ends_with(".json"))
                 == Some(&command.to_string())),
-            "no README example runs `vbo {command}`"
+            "no example in docs/cli.md runs `vbo {command}`"
         );
     }
 }
