@@ -13,7 +13,7 @@ pub async fn org(ctx: &Ctx, command: &OrgCommand) -> Result<(), Failure> {
     match command {
         OrgCommand::List => {
             let request = ctx.client.api().list_organizations();
-            let orgs = ctx.send("list_organizations", request.send()).await?;
+            let orgs = ctx.call(request.call()).await?;
             let rows = orgs
                 .iter()
                 .map(|o| vec![o.id.to_string(), o.name.clone(), opt(&o.type_)])
@@ -86,7 +86,7 @@ pub async fn item(ctx: &Ctx, command: &ItemCommand) -> Result<(), Failure> {
                 .restore_session_id(item.mailbox.session)
                 .mailbox_id(item.mailbox.mailbox_id)
                 .item_id(item.item.as_str());
-            let found = ctx.send("get_mailbox_item", request.send()).await?;
+            let found = ctx.call(request.call()).await?;
             items_table(ctx, &found, std::slice::from_ref(&found))
         }
         ItemCommand::Action(_) => Err(Failure::internal("this command has its own plan")),

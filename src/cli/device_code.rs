@@ -28,7 +28,7 @@ pub async fn get(ctx: &Ctx, args: &DeviceCodeArgs) -> Result<(), Failure> {
         .get_restore_device_code()
         .restore_session_id(args.session)
         .body(body);
-    let code = ctx.send("get_restore_device_code", request.send()).await?;
+    let code = ctx.call(request.call()).await?;
     let text = code.message.clone().unwrap_or_else(|| {
         format!(
             "enter {} at {}",

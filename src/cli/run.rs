@@ -10,8 +10,7 @@
 
 use std::future::Future;
 
-use vbo365::generated::{Error as ApiError, ResponseValue};
-use vbo365::{Client, Error, ServerMessage, types};
+use vbo365::{Client, Error, types};
 
 use super::args::*;
 use super::failure::{self, Doing, Failure};
@@ -118,19 +117,13 @@ impl Ctx {
         failure::from_error(error, doing, self.with_token_file)
     }
 
-    /// Sends one generated request of `operation`; an error is the failure of a command that
-    /// reads (or changes nothing but settings).
-    pub async fn send<T, E: ServerMessage>(
+    /// Awaits one request (`.call()` of a generated builder) of a command that reads, or
+    /// that changes nothing but settings; its error is the command's failure.
+    pub async fn call<T>(
         &self,
-        operation: &'static str,
-        request: impl Future<Output = Result<ResponseValue<T>, ApiError<E>>>,
+        request: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Failure> {
-        match request.await {
-            Ok(value) => Ok(value.into_inner()),
-            Err(error) => {
-                Err(self.fail(&Error::from_generated(error, operation).await, Doing::Other))
-            }
-        }
+        request.await.map_err(|e| self.fail(&e, Doing::Other))
     }
 
     /// Awaits `work`, or stops at Ctrl-C, SIGTERM or SIGHUP. Dropping the work removes its

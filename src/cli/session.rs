@@ -105,7 +105,7 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
         }
         SessionCommand::Show { session } => {
             let request = api.get_restore_session().restore_session_id(*session);
-            let session = ctx.send("get_restore_session", request.send()).await?;
+            let session = ctx.call(request.call()).await?;
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         SessionCommand::Create {
@@ -123,7 +123,7 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
                 },
             };
             let request = api.explore_organization().organization_id(*org).body(body);
-            let session = ctx.send("explore_organization", request.send()).await?;
+            let session = ctx.call(request.call()).await?;
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         SessionCommand::Stop { session } => {
@@ -131,7 +131,7 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
                 .stop_restore_session()
                 .restore_session_id(*session)
                 .body(types::StopAction { stop: None });
-            ctx.send("stop_restore_session", request.send()).await?;
+            ctx.call(request.call()).await?;
             ctx.out.show_text(
                 &json!({ "session": session, "state": "Stopped" }),
                 &format!("stopped session {session}"),

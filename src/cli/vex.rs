@@ -12,7 +12,7 @@ use super::secrets;
 /// `vbo vex show`.
 pub async fn show(ctx: &Ctx) -> Result<(), Failure> {
     let request = ctx.client.api().get_vex_email_settings();
-    let settings = ctx.send("get_vex_email_settings", request.send()).await?;
+    let settings = ctx.call(request.call()).await?;
     let rows = vec![vec![
         opt(&settings.enable_notification),
         opt(&settings.server),
@@ -63,7 +63,7 @@ pub fn settings(args: &VexSetArgs) -> Result<types::VexEmailSettingsUpdate, Fail
 /// `vbo vex set`: sends the body that [`settings`] built.
 pub async fn set(ctx: &Ctx, body: types::VexEmailSettingsUpdate) -> Result<(), Failure> {
     let request = ctx.client.api().put_vex_email_settings().body(body);
-    ctx.send("put_vex_email_settings", request.send()).await?;
+    ctx.call(request.call()).await?;
     ctx.out
         .show_text(&json!({ "updated": true }), "VEX email settings updated")
 }
