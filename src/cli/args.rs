@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
+use vbo365::types;
 
 pub use super::action_args::*;
-use super::parse::{ItemIdParser, parse_seconds, parse_size};
+use super::parse::{ItemIdParser, WireEnumParser, parse_seconds, parse_size};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -323,19 +324,8 @@ pub struct DeviceCodeArgs {
     #[arg(long, value_name = "NAME")]
     pub org_name: Option<String>,
     /// Microsoft 365 region
-    #[arg(long, value_enum)]
-    pub region: Option<Region>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Region {
-    Worldwide,
-    Germany,
-    China,
-    #[value(name = "us-defence")]
-    UsDefence,
-    #[value(name = "us-government")]
-    UsGovernment,
+    #[arg(long, value_parser = WireEnumParser::new(types::RestoreDeviceCodeRequestTargetRegion::ALL))]
+    pub region: Option<types::RestoreDeviceCodeRequestTargetRegion>,
 }
 
 #[cfg(feature = "sim")]
@@ -379,9 +369,44 @@ pub struct DemoArgs {
 mod tests {
     use super::*;
 
+    use clap::CommandFactory as _;
+
     #[test]
     fn the_command_line_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn regions_are_the_spec_s_in_kebab_case_and_listed() {
+        use types::RestoreDeviceCodeRequestTargetRegion as R;
+        let region = |value: &str| {
+            let line = [
+                "vbo",
+                "device-code",
+                "--session",
+                "5e4b0b1e-8f4a-4f3c-9c3e-2d8b8a7f6a01",
+            ];
+            let cli = Cli::try_parse_from(line.into_iter().chain(["--region", value]))?;
+            match cli.command {
+                Command::DeviceCode(args) => Ok::<_, clap::Error>(args.region),
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        assert_eq!(region("worldwide").unwrap(), Some(R::Worldwide));
+        assert_eq!(region("us-defence").unwrap(), Some(R::UsDefence));
+        assert_eq!(region("USGovernment").unwrap(), Some(R::UsGovernment));
+        assert!(region("mars").is_err());
+        let help = Cli::command()
+            .find_subcommand_mut("device-code")
+            .unwrap()
+            .render_help()
+            .to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(
+                "[possible values: worldwide, germany, china, us-defence, us-government]"
+            ),
+            "{help}"
+        );
     }
 }

@@ -10,17 +10,10 @@ use super::run::Ctx;
 
 /// Asks the server for a device code and prints where to enter it.
 pub async fn get(ctx: &Ctx, args: &DeviceCodeArgs) -> Result<(), Failure> {
-    use types::RestoreDeviceCodeRequestTargetRegion as R;
     let body = types::RestoreDeviceCodeRequest {
         target_application_id: args.app_id,
         target_organization_name: args.org_name.clone(),
-        target_region: args.region.map(|r| match r {
-            super::args::Region::Worldwide => R::Worldwide,
-            super::args::Region::Germany => R::Germany,
-            super::args::Region::China => R::China,
-            super::args::Region::UsDefence => R::UsDefence,
-            super::args::Region::UsGovernment => R::UsGovernment,
-        }),
+        target_region: args.region,
     };
     let request = ctx
         .client
