@@ -43,6 +43,8 @@ mod cli_help;
 mod cli_tokens_signals;
 
 #[cfg(feature = "sim")]
+mod sim_actions;
+#[cfg(feature = "sim")]
 mod sim_concurrency;
 #[cfg(feature = "sim")]
 mod sim_e2e;
@@ -50,3 +52,5 @@ mod sim_e2e;
 mod sim_files;
 #[cfg(feature = "sim")]
 mod sim_rules;
+#[cfg(feature = "sim")]
+mod sim_transport;
