@@ -133,33 +133,96 @@ impl Credentials {
 
 /// The options of `restoreTo`. All seven flags are always sent: older servers rejected a body
 /// without them ("Missing mandatory parameters: ExcludeDrafts").
+///
+/// With the `cli` feature this is also the command line's set of restore flags (`vbo item
+/// restore-to`, `vbo bulk restore-to`): each flag sets one field away from its
+/// [`Default`], so a flag whose field defaults to true is spelled as what turning it off means
+/// (`--skip-changed-items`, `--include-in-place-hold`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct RestoreOptions {
-    /// Client Access Server to connect to; `None` lets the server discover it.
-    pub cas_server: Option<String>,
     /// Folder of the target mailbox; `None` keeps the item's original folder path.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_name = "NAME",
+            help = "Folder of the target mailbox (default: the item's original folder path)"
+        )
+    )]
     pub folder: Option<String>,
+    /// Client Access Server to connect to; `None` lets the server discover it.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_name = "HOST",
+            help = "Client Access Server (default: discovered)"
+        )
+    )]
+    pub cas_server: Option<String>,
     /// Restore items that changed since the backup. Default: true.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "skip-changed-items",
+            action = clap::ArgAction::SetFalse,
+            help = "Do not restore items that changed since the backup"
+        )
+    )]
     pub changed_items: bool,
     /// Restore items deleted since the backup. Default: true.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "skip-deleted-items",
+            action = clap::ArgAction::SetFalse,
+            help = "Do not restore items deleted since the backup"
+        )
+    )]
     pub deleted_items: bool,
     /// Mark restored items as unread. Default: false.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "mark-unread", help = "Mark restored items as unread")
+    )]
     pub mark_restored_as_unread: bool,
     /// Leave out the Drafts folder. Default: false.
+    #[cfg_attr(feature = "cli", arg(long, help = "Leave out the Drafts folder"))]
     pub exclude_drafts: bool,
     /// Leave out the Deleted Items folder. Default: false.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, help = "Leave out the Deleted Items folder")
+    )]
     pub exclude_deleted_items: bool,
     /// Leave out items under In-Place Hold. Default: true, as in Veeam's own tools.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "include-in-place-hold",
+            action = clap::ArgAction::SetFalse,
+            help = "Include items under In-Place Hold (excluded by default)"
+        )
+    )]
     pub exclude_in_place_hold_items: bool,
     /// Leave out items under Litigation Hold. Default: true, as in Veeam's own tools.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "include-litigation-hold",
+            action = clap::ArgAction::SetFalse,
+            help = "Include items under Litigation Hold (excluded by default)"
+        )
+    )]
     pub exclude_litigation_hold_items: bool,
 }
 
 impl Default for RestoreOptions {
     fn default() -> Self {
         Self {
-            cas_server: None,
             folder: None,
+            cas_server: None,
             changed_items: true,
             deleted_items: true,
             mark_restored_as_unread: false,

@@ -3,9 +3,7 @@
 //! sent once, and a lost answer to a restore or send says that it may have run.
 
 use serde_json::json;
-use vbo365::{
-    Action, ActionKind, ActionOutcome, Credentials, Destination, Error, FileKind, RestoreOptions,
-};
+use vbo365::{Action, ActionKind, ActionOutcome, Credentials, Destination, Error, FileKind};
 
 use super::args::*;
 use super::failure::{self, Doing, Failure};
@@ -47,7 +45,11 @@ pub fn what(kind: ActionKind) -> &'static str {
 }
 
 /// How to check whether a data-changing action ran on the items (`many`) or item of `mailbox`.
-pub fn check_hint(action: &BulkAction, mailbox: &MailboxRef, many: bool) -> Option<String> {
+pub fn check_hint<S: Scope>(
+    action: &ActionCommand<S>,
+    mailbox: &MailboxRef,
+    many: bool,
+) -> Option<String> {
     let (items, owner, messages) = if many {
         ("items", "items'", "messages")
     } else {
@@ -59,86 +61,45 @@ pub fn check_hint(action: &BulkAction, mailbox: &MailboxRef, many: bool) -> Opti
     );
     let outbox = "and the outbox of the SMTP server in `vbo vex show`";
     match action {
-        BulkAction::Restore { .. } => Some(format!(
+        ActionCommand::Restore { .. } => Some(format!(
             "check the original mailbox in Exchange for the restored {items} ({list})"
         )),
-        BulkAction::RestoreTo { args } => Some(format!(
+        ActionCommand::RestoreTo { args, .. } => Some(format!(
             "check the mailbox {} in Exchange for the restored {items} ({list})",
             args.mailbox
         )),
-        BulkAction::Send => Some(format!(
+        ActionCommand::Send { .. } => Some(format!(
             "check the {owner} own mailbox for the {messages}, {outbox}"
         )),
-        BulkAction::SendTo { args } => Some(format!(
+        ActionCommand::SendTo { args, .. } => Some(format!(
             "check the mailbox of {} for the {messages}, {outbox}",
             args.to
         )),
-        BulkAction::ExportPst { .. } | BulkAction::SaveMsg { .. } => None,
+        ActionCommand::ExportPst { .. } | ActionCommand::SaveMsg { .. } => None,
     }
 }
 
-/// Builds and checks the action of an item command; `None` for `item list` and `item show`.
-pub fn prepare(command: &ItemCommand) -> Result<Option<(&ItemRef, Prepared)>, Failure> {
-    let (item, action, save, doing) = match command {
-        ItemCommand::List { .. } | ItemCommand::Show { .. } => return Ok(None),
-        ItemCommand::ExportPst { item, args } => (
-            item,
-            BulkAction::ExportPst {
-                to: args.save.to.clone(),
-                split_at: args.split_at,
-            },
-            Some(&args.save),
-            Doing::Export,
-        ),
-        ItemCommand::SaveMsg { item, args } => (
-            item,
-            BulkAction::SaveMsg {
-                to: args.to.clone(),
-            },
-            Some(args),
-            Doing::Other,
-        ),
-        ItemCommand::Restore { item, credentials } => (
-            item,
-            BulkAction::Restore {
-                credentials: credentials.clone(),
-            },
-            None,
-            Doing::Other,
-        ),
-        ItemCommand::RestoreTo { item, args } => (
-            item,
-            BulkAction::RestoreTo { args: args.clone() },
-            None,
-            Doing::Other,
-        ),
-        ItemCommand::Send { item } => (item, BulkAction::Send, None, Doing::Other),
-        ItemCommand::SendTo { item, args } => (
-            item,
-            BulkAction::SendTo { args: args.clone() },
-            None,
-            Doing::Other,
-        ),
+/// Builds and checks an action, its file's destination included, before anything is sent:
+/// for one item (`vbo item`) or for each (`vbo bulk`, `many`).
+pub fn prepare<S: Scope>(
+    action: &ActionCommand<S>,
+    mailbox: &MailboxRef,
+    many: bool,
+) -> Result<Prepared, Failure> {
+    let destination = action.save().map(SaveTo::destination);
+    if let Some(destination) = &destination {
+        check_destination(destination)?;
+    }
+    let doing = match action {
+        ActionCommand::ExportPst { .. } => Doing::Export,
+        _ => Doing::Other,
     };
-    vbo365::validate::not_empty("itemId", &item.item).map_err(|e| Failure::flag("itemId", &e))?;
-    let destination = match save {
-        Some(save) => {
-            let destination = destination(save);
-            check_destination(&destination)?;
-            Some(destination)
-        }
-        None => None,
-    };
-    let check = check_hint(&action, &item.mailbox, false);
-    Ok(Some((
-        item,
-        Prepared {
-            action: build(&action)?,
-            destination,
-            doing,
-            check,
-        },
-    )))
+    Ok(Prepared {
+        action: build(action)?,
+        destination,
+        doing,
+        check: check_hint(action, mailbox, many),
+    })
 }
 
 /// Checks that a destination can take the file, as a usage error on `--to`.
@@ -152,21 +113,27 @@ pub fn check_destination(destination: &Destination) -> Result<(), Failure> {
     })
 }
 
-/// The action of `bulk` (and of the item commands, which share its shape).
-pub fn build(action: &BulkAction) -> Result<Action, Failure> {
+/// The one conversion of the command line's actions to [`Action`].
+pub fn build<S: Scope>(action: &ActionCommand<S>) -> Result<Action, Failure> {
     let invalid = |e: Error| failure::from_error(&e, Doing::Other, false);
     match action {
-        BulkAction::ExportPst { split_at, .. } => match split_at {
+        ActionCommand::ExportPst { split_at, .. } => match split_at {
             Some(limit) => Action::export_to_pst_split(*limit).map_err(invalid),
             None => Ok(Action::export_to_pst()),
         },
-        BulkAction::SaveMsg { .. } => Ok(Action::save_to_msg()),
-        BulkAction::Restore { credentials } => {
+        ActionCommand::SaveMsg { .. } => Ok(Action::save_to_msg()),
+        ActionCommand::Restore { credentials, .. } => {
             Action::restore_to_original(read_credentials(credentials)?).map_err(invalid)
         }
-        BulkAction::RestoreTo { args } => restore_to_action(args),
-        BulkAction::Send => Ok(Action::send_to_default_address()),
-        BulkAction::SendTo { args } => Action::send_to_different_address(
+        ActionCommand::RestoreTo { args, .. } => {
+            // Check the address before asking for a password that would be wasted.
+            vbo365::validate::email("restoreTo.mailbox", &args.mailbox).map_err(invalid)?;
+            let credentials = read_credentials(&args.credentials)?;
+            Action::restore_to(args.mailbox.clone(), credentials, args.options.clone())
+                .map_err(invalid)
+        }
+        ActionCommand::Send { .. } => Ok(Action::send_to_default_address()),
+        ActionCommand::SendTo { args, .. } => Action::send_to_different_address(
             args.from.clone(),
             args.to.clone(),
             args.subject.clone(),
@@ -174,25 +141,6 @@ pub fn build(action: &BulkAction) -> Result<Action, Failure> {
         )
         .map_err(invalid),
     }
-}
-
-fn restore_to_action(args: &RestoreToArgs) -> Result<Action, Failure> {
-    let invalid = |e: Error| failure::from_error(&e, Doing::Other, false);
-    let options = RestoreOptions {
-        cas_server: args.cas_server.clone(),
-        folder: args.folder.clone(),
-        changed_items: !args.skip_changed_items,
-        deleted_items: !args.skip_deleted_items,
-        mark_restored_as_unread: args.mark_unread,
-        exclude_drafts: args.exclude_drafts,
-        exclude_deleted_items: args.exclude_deleted_items,
-        exclude_in_place_hold_items: !args.include_in_place_hold,
-        exclude_litigation_hold_items: !args.include_litigation_hold,
-    };
-    // Check the address before asking for a password that would be wasted.
-    vbo365::validate::email("restoreTo.mailbox", &args.mailbox).map_err(invalid)?;
-    let credentials = read_credentials(&args.credentials)?;
-    Action::restore_to(args.mailbox.clone(), credentials, options).map_err(invalid)
 }
 
 fn read_credentials(args: &CredentialArgs) -> Result<Credentials, Failure> {
@@ -225,17 +173,6 @@ fn read_credentials(args: &CredentialArgs) -> Result<Credentials, Failure> {
     }
     Err(Failure::usage("no credentials for the restore")
         .with_hint("pass --exchange-user, --device-code or --app-id with --app-cert"))
-}
-
-fn destination(args: &SaveArgs) -> Destination {
-    if args.to.is_dir() {
-        Destination::Directory(args.to.clone())
-    } else {
-        Destination::File {
-            path: args.to.clone(),
-            overwrite: args.force,
-        }
-    }
 }
 
 pub fn kind_name(kind: FileKind) -> &'static str {

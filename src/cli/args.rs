@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
+use vbo365::types;
 
-use super::parse::{ItemIdParser, parse_seconds, parse_size};
+pub use super::action_args::*;
+use super::parse::{ItemIdParser, WireEnumParser, parse_seconds, parse_size};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -237,7 +239,7 @@ pub struct MailboxRef {
     pub mailbox_id: Uuid,
 }
 
-/// One item of a mailbox.
+/// One item of a mailbox: where `vbo item` runs an action.
 #[derive(Debug, Clone, Args)]
 pub struct ItemRef {
     #[command(flatten)]
@@ -262,138 +264,8 @@ pub enum ItemCommand {
         #[command(flatten)]
         item: ItemRef,
     },
-    /// Export an item to a PST file (or a ZIP of PST files when split)
-    ExportPst {
-        #[command(flatten)]
-        item: ItemRef,
-        #[command(flatten)]
-        args: ExportArgs,
-    },
-    /// Save an item as an MSG file
-    SaveMsg {
-        #[command(flatten)]
-        item: ItemRef,
-        #[command(flatten)]
-        args: SaveArgs,
-    },
-    /// Restore an item to its original mailbox
-    Restore {
-        #[command(flatten)]
-        item: ItemRef,
-        #[command(flatten)]
-        credentials: CredentialArgs,
-    },
-    /// Restore an item to another mailbox
-    RestoreTo {
-        #[command(flatten)]
-        item: ItemRef,
-        #[command(flatten)]
-        args: RestoreToArgs,
-    },
-    /// Mail an item as an attachment to its own mailbox
-    Send {
-        #[command(flatten)]
-        item: ItemRef,
-    },
-    /// Mail an item as an attachment to another address
-    SendTo {
-        #[command(flatten)]
-        item: ItemRef,
-        #[command(flatten)]
-        args: SendToArgs,
-    },
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SaveArgs {
-    /// File to write, or a directory to write `<item id>.<kind>` into
-    #[arg(long, value_name = "FILE|DIR")]
-    pub to: PathBuf,
-    /// Replace the file if it exists (only once the download is complete)
-    #[arg(long)]
-    pub force: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ExportArgs {
     #[command(flatten)]
-    pub save: SaveArgs,
-    /// Split the export at this many bytes (1 GiB to 49 GiB; suffixes KiB, MiB, GiB);
-    /// a larger export comes back as a ZIP of PST files
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub split_at: Option<u64>,
-}
-
-/// Exactly one of three methods; `--app-cert` goes with `--app-id`.
-#[derive(Debug, Clone, Args)]
-#[group(skip)]
-#[command(group(clap::ArgGroup::new("credentials").required(true).multiple(false)))]
-pub struct CredentialArgs {
-    /// Exchange account to restore with; its password comes from VBO_EXCHANGE_PASSWORD or a prompt
-    #[arg(long, value_name = "NAME", group = "credentials")]
-    pub exchange_user: Option<String>,
-    /// Device code from `vbo device-code`, confirmed by the user
-    #[arg(long, value_name = "CODE", group = "credentials")]
-    pub device_code: Option<String>,
-    /// Azure AD application to restore with (needs --app-cert); the PFX password comes
-    /// from VBO_APP_CERT_PASSWORD or a prompt
-    #[arg(long, value_name = "ID", group = "credentials", requires = "app_cert")]
-    pub app_id: Option<Uuid>,
-    /// The application's certificate, a PKCS#12 (PFX) file
-    #[arg(long, value_name = "PFX", requires = "app_id")]
-    pub app_cert: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RestoreToArgs {
-    /// Email address of the mailbox to restore into
-    #[arg(long, value_name = "ADDRESS")]
-    pub mailbox: String,
-    /// Folder of the target mailbox (default: the item's original folder path)
-    #[arg(long, value_name = "NAME")]
-    pub folder: Option<String>,
-    /// Client Access Server (default: discovered)
-    #[arg(long, value_name = "HOST")]
-    pub cas_server: Option<String>,
-    /// Do not restore items that changed since the backup
-    #[arg(long)]
-    pub skip_changed_items: bool,
-    /// Do not restore items deleted since the backup
-    #[arg(long)]
-    pub skip_deleted_items: bool,
-    /// Mark restored items as unread
-    #[arg(long)]
-    pub mark_unread: bool,
-    /// Leave out the Drafts folder
-    #[arg(long)]
-    pub exclude_drafts: bool,
-    /// Leave out the Deleted Items folder
-    #[arg(long)]
-    pub exclude_deleted_items: bool,
-    /// Include items under In-Place Hold (excluded by default)
-    #[arg(long)]
-    pub include_in_place_hold: bool,
-    /// Include items under Litigation Hold (excluded by default)
-    #[arg(long)]
-    pub include_litigation_hold: bool,
-    #[command(flatten)]
-    pub credentials: CredentialArgs,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SendToArgs {
-    /// Address the message is sent from
-    #[arg(long, value_name = "ADDRESS")]
-    pub from: String,
-    /// Address the message is sent to
-    #[arg(long, value_name = "ADDRESS")]
-    pub to: String,
-    /// Subject of the message
-    #[arg(long)]
-    pub subject: Option<String>,
-    /// Body of the message
-    #[arg(long)]
-    pub text: Option<String>,
+    Action(ActionCommand<ItemRef>),
 }
 
 #[derive(Debug, Args)]
@@ -407,43 +279,7 @@ pub struct BulkArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     #[command(subcommand)]
-    pub action: BulkAction,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BulkAction {
-    /// Export each item to a PST file in a directory
-    ExportPst {
-        /// Directory for the files
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-        /// Split each export at this many bytes (1 GiB to 49 GiB)
-        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-        split_at: Option<u64>,
-    },
-    /// Save each item as an MSG file in a directory
-    SaveMsg {
-        /// Directory for the files
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-    },
-    /// Restore each item to its original mailbox
-    Restore {
-        #[command(flatten)]
-        credentials: CredentialArgs,
-    },
-    /// Restore each item to another mailbox
-    RestoreTo {
-        #[command(flatten)]
-        args: RestoreToArgs,
-    },
-    /// Mail each item to its own mailbox
-    Send,
-    /// Mail each item to another address
-    SendTo {
-        #[command(flatten)]
-        args: SendToArgs,
-    },
+    pub action: ActionCommand<EachItem>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -488,19 +324,8 @@ pub struct DeviceCodeArgs {
     #[arg(long, value_name = "NAME")]
     pub org_name: Option<String>,
     /// Microsoft 365 region
-    #[arg(long, value_enum)]
-    pub region: Option<Region>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Region {
-    Worldwide,
-    Germany,
-    China,
-    #[value(name = "us-defence")]
-    UsDefence,
-    #[value(name = "us-government")]
-    UsGovernment,
+    #[arg(long, value_parser = WireEnumParser::new(types::RestoreDeviceCodeRequestTargetRegion::ALL))]
+    pub region: Option<types::RestoreDeviceCodeRequestTargetRegion>,
 }
 
 #[cfg(feature = "sim")]
@@ -544,9 +369,44 @@ pub struct DemoArgs {
 mod tests {
     use super::*;
 
+    use clap::CommandFactory as _;
+
     #[test]
     fn the_command_line_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn regions_are_the_spec_s_in_kebab_case_and_listed() {
+        use types::RestoreDeviceCodeRequestTargetRegion as R;
+        let region = |value: &str| {
+            let line = [
+                "vbo",
+                "device-code",
+                "--session",
+                "5e4b0b1e-8f4a-4f3c-9c3e-2d8b8a7f6a01",
+            ];
+            let cli = Cli::try_parse_from(line.into_iter().chain(["--region", value]))?;
+            match cli.command {
+                Command::DeviceCode(args) => Ok::<_, clap::Error>(args.region),
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        assert_eq!(region("worldwide").unwrap(), Some(R::Worldwide));
+        assert_eq!(region("us-defence").unwrap(), Some(R::UsDefence));
+        assert_eq!(region("USGovernment").unwrap(), Some(R::UsGovernment));
+        assert!(region("mars").is_err());
+        let help = Cli::command()
+            .find_subcommand_mut("device-code")
+            .unwrap()
+            .render_help()
+            .to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(
+                "[possible values: worldwide, germany, china, us-defence, us-government]"
+            ),
+            "{help}"
+        );
     }
 }

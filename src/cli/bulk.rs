@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use vbo365::{BulkOptions, BulkOutcome, Destination, Error};
 
 use super::action::{self, kind_name, statistics_text};
-use super::args::{BulkAction, BulkArgs};
-use super::failure::{self, Doing, Failure, code};
+use super::args::BulkArgs;
+use super::failure::{self, Failure, code};
 use super::output::human_bytes;
 use super::progress;
 use super::run::Ctx;
@@ -28,21 +28,7 @@ pub struct Plan<'a> {
 /// Reads the ids and builds the action, before anything is sent.
 pub fn prepare(args: &BulkArgs, password_stdin: bool) -> Result<Plan<'_>, Failure> {
     let ids = read_ids(&args.ids, password_stdin)?;
-    let (directory, doing) = match &args.action {
-        BulkAction::ExportPst { to, .. } => (Some(to), Doing::Export),
-        BulkAction::SaveMsg { to } => (Some(to), Doing::Other),
-        _ => (None, Doing::Other),
-    };
-    let destination = directory.map(|dir| Destination::Directory(dir.clone()));
-    if let Some(destination) = &destination {
-        action::check_destination(destination)?;
-    }
-    let prepared = action::Prepared {
-        action: action::build(&args.action)?,
-        destination,
-        doing,
-        check: action::check_hint(&args.action, &args.mailbox, true),
-    };
+    let prepared = action::prepare(&args.action, &args.mailbox, true)?;
     Ok(Plan {
         args,
         ids,

@@ -1,21 +1,26 @@
 //! The `vbo` command line: arguments, commands, output, errors.
 
 mod action;
+mod action_args;
 pub mod args;
+mod browse;
 mod bulk;
 mod completions;
 #[cfg(feature = "sim")]
 mod demo;
+mod device_code;
 pub mod failure;
 mod output;
 mod parse;
 mod progress;
 pub mod run;
 mod secrets;
+mod session;
 mod signal;
 #[cfg(feature = "sim")]
 mod sim;
 mod token_file;
+mod vex;
 
 /// Logs go to stderr: warnings by default (and with `-q`: the `--insecure` warning is not
 /// noise), more with each `-v`. `RUST_LOG` overrides.

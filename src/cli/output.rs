@@ -1,7 +1,7 @@
 //! Printing results: aligned tables for people, stable JSON for scripts.
 //!
 //! The JSON of lists and objects is the API's own (the spec's schemas); the JSON of actions is
-//! documented in the README and pinned by the CLI tests.
+//! documented in `docs/cli.md` and pinned by the CLI tests.
 
 use serde::Serialize;
 

@@ -1,5 +1,7 @@
-//! Parsers of argument values that clap does not have: sizes, seconds, item ids. Each error
-//! names the rule, and none echoes an absurd value back.
+//! Parsers of argument values that clap does not have: sizes, seconds, item ids, the values of
+//! the generated string enums. Each error names the rule, and none echoes an absurd value back.
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 /// Refuses an item id that cannot be sent before the login, as a usage error (exit 2). A
 /// parser of its own, because clap's default message quotes the value, and an absurd id can
@@ -59,9 +61,93 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// A value of one of the generated string enums, whose `ALL` lists the variants and whose
+/// `Display` is the wire name: on the command line each is its wire name in kebab case
+/// (`USDefence` is `us-defence`), and the wire name itself is a hidden alias. `--help` and the
+/// shell completions list the values, which come from the spec, not from a copy here.
+#[derive(Clone)]
+pub struct WireEnumParser<T: 'static> {
+    /// (command-line name, wire name, value)
+    values: Vec<(&'static str, &'static str, T)>,
+}
+
+impl<T: Copy + std::fmt::Display + Send + Sync + 'static> WireEnumParser<T> {
+    pub fn new(all: impl IntoIterator<Item = T>) -> Self {
+        // clap wants `&'static str` names (its `string` feature is off): the few bytes of the
+        // names live for the process, once per command-line definition.
+        let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+        let values = all
+            .into_iter()
+            .map(|value| {
+                let wire = value.to_string();
+                (leak(kebab_case(&wire)), leak(wire), value)
+            })
+            .collect();
+        Self { values }
+    }
+
+    fn possible(&self) -> impl Iterator<Item = PossibleValue> + '_ {
+        self.values
+            .iter()
+            .map(|(name, wire, _)| PossibleValue::new(*name).alias(*wire))
+    }
+}
+
+impl<T: Copy + std::fmt::Display + Send + Sync + 'static> TypedValueParser for WireEnumParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        // clap's own parser for the error message (the valid values, a suggestion).
+        let name = PossibleValuesParser::new(self.possible()).parse_ref(cmd, arg, value)?;
+        self.values
+            .iter()
+            .find(|(cli, wire, _)| *cli == name || *wire == name)
+            .map(|(_, _, value)| *value)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.possible()))
+    }
+}
+
+/// `Worldwide` → `worldwide`, `USDefence` → `us-defence`: a hyphen before each word that
+/// starts with a capital, an acronym being one word.
+fn kebab_case(wire: &str) -> String {
+    let chars: Vec<char> = wire.chars().collect();
+    let mut out = String::with_capacity(wire.len() + 2);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            let previous = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if previous.is_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_uppercase() && next_is_lower)
+            {
+                out.push('-');
+            }
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_names_become_kebab_case() {
+        assert_eq!(kebab_case("Worldwide"), "worldwide");
+        assert_eq!(kebab_case("USDefence"), "us-defence");
+        assert_eq!(kebab_case("USGovernment"), "us-government");
+        assert_eq!(kebab_case("exportToPst"), "export-to-pst");
+    }
 
     #[test]
     fn sizes_parse_with_binary_suffixes() {

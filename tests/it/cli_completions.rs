@@ -1,41 +1,10 @@
 //! `vbo completions SHELL` and `vbo man --out DIR` (what `cargo xtask man` runs) cover the
-//! whole command line: the expected subcommands come from walking the clap definition itself,
+//! whole command line: the expected subcommands come from walking the real binary's `--help`,
 //! so a new subcommand is checked without editing this file. Bash really completes with the
 //! script.
 
 use std::collections::BTreeSet;
 use std::process::Command;
-
-use clap::{CommandFactory as _, ValueEnum as _};
-
-/// The `vbo` command line, compiled in from the binary's source (as xtask compiles in
-/// `src/spec.rs`): the tree of subcommands to expect.
-#[path = "../../src/cli/args.rs"]
-#[allow(dead_code)]
-mod args;
-/// The value parsers that `args` uses.
-#[path = "../../src/cli/parse.rs"]
-#[allow(dead_code)]
-mod parse;
-
-/// Every visible subcommand, as its path of names from `vbo` (`["item", "export-pst"]`).
-fn subcommand_paths() -> Vec<Vec<String>> {
-    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
-        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            let mut path = prefix.to_vec();
-            path.push(sub.get_name().to_owned());
-            walk(sub, &path, out);
-            out.push(path);
-        }
-    }
-    let mut out = Vec::new();
-    walk(&args::Cli::command(), &[], &mut out);
-    assert!(
-        out.iter().any(|p| p == &["item", "export-pst"]),
-        "the walk finds nested subcommands: {out:?}"
-    );
-    out
-}
 
 fn vbo() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vbo"));
@@ -44,6 +13,70 @@ fn vbo() -> Command {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap());
     command
+}
+
+/// What `vbo <path> --help` prints.
+fn help(path: &[String]) -> String {
+    let output = vbo().args(path).arg("--help").output().unwrap();
+    assert!(
+        output.status.success(),
+        "vbo {} --help: {}",
+        path.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The subcommands a help text lists under "Commands:", `help` left out.
+fn listed_commands(help: &str) -> Vec<String> {
+    let Some(section) = help.split("\nCommands:\n").nth(1) else {
+        return Vec::new();
+    };
+    section
+        .lines()
+        .take_while(|line| !line.is_empty())
+        // A name starts at the indent; a wrapped description is indented further.
+        .filter(|line| line.starts_with("  ") && !line[2..].starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every visible subcommand, as its path of names from `vbo` (`["item", "export-pst"]`).
+fn subcommand_paths() -> Vec<Vec<String>> {
+    fn walk(prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for name in listed_commands(&help(prefix)) {
+            let mut path = prefix.to_vec();
+            path.push(name);
+            walk(&path, out);
+            out.push(path);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&[], &mut out);
+    for expected in [
+        &["item", "export-pst"][..],
+        &["bulk", "send-to"],
+        &["vex", "set"],
+    ] {
+        assert!(
+            out.iter().any(|p| p == expected),
+            "the walk finds nested subcommands ({expected:?}): {out:?}"
+        );
+    }
+    out
+}
+
+/// The shells `vbo completions` takes, as its help lists them.
+fn shells() -> Vec<String> {
+    let help = help(&["completions".to_owned()]);
+    let values = help
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_else(|| panic!("`vbo completions --help` lists no shells:\n{help}"));
+    values.split(", ").map(str::to_owned).collect()
 }
 
 fn completions(shell: &str) -> String {
@@ -58,10 +91,7 @@ fn completions(shell: &str) -> String {
 
 #[test]
 fn completions_of_every_shell_name_every_subcommand() {
-    let shells: Vec<String> = args::Shell::value_variants()
-        .iter()
-        .map(|s| s.to_possible_value().unwrap().get_name().to_owned())
-        .collect();
+    let shells = shells();
     assert_eq!(shells, ["bash", "zsh", "fish", "powershell"]);
     let paths = subcommand_paths();
     for shell in &shells {

@@ -28,8 +28,22 @@ mod outcomes;
 #[cfg(all(feature = "cli", feature = "sim"))]
 mod cli;
 #[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_actions;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_commands;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_docs;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_downloads;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_errors;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_help;
+#[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_tokens_signals;
 
+#[cfg(feature = "sim")]
+mod sim_actions;
 #[cfg(feature = "sim")]
 mod sim_concurrency;
 #[cfg(feature = "sim")]
@@ -38,3 +52,5 @@ mod sim_e2e;
 mod sim_files;
 #[cfg(feature = "sim")]
 mod sim_rules;
+#[cfg(feature = "sim")]
+mod sim_transport;

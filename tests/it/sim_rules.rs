@@ -1,19 +1,20 @@
 //! The simulator's rules on the wire, with a plain HTTP client so that every byte sent is the
-//! test's choice: tokens, validation messages, leniency, 404s, stopped sessions, restores,
-//! sends and routing.
+//! test's choice: tokens, validation messages, leniency and 404s here; stopped sessions,
+//! restores and sends in `sim_actions`; routing and connections in `sim_transport`, which
+//! share this module's fixture.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use vbo365::sim::{RunningSimulator, SimConfig, Simulator};
 
-struct Fixture {
-    sim: RunningSimulator,
-    http: reqwest::Client,
-    token: String,
+pub struct Fixture {
+    pub sim: RunningSimulator,
+    pub http: reqwest::Client,
+    pub token: String,
 }
 
 impl Fixture {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let sim = Simulator::start(SimConfig {
             tls: false,
             ..SimConfig::default()
@@ -28,11 +29,16 @@ impl Fixture {
         Self { sim, http, token }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.sim.base_url())
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .http
             .request(method, self.url(path))
@@ -51,24 +57,24 @@ impl Fixture {
         (status, body)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(Method::GET, path, None).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(Method::POST, path, Some(body)).await
     }
 
-    fn session(&self) -> uuid::Uuid {
+    pub fn session(&self) -> uuid::Uuid {
         self.sim.catalog().sessions[0].id
     }
 
-    fn stopped_session(&self) -> uuid::Uuid {
+    pub fn stopped_session(&self) -> uuid::Uuid {
         self.sim.catalog().sessions[1].id
     }
 
     /// The Action path of item `index` of mailbox `mailbox`, percent-encoded.
-    fn action(&self, mailbox: usize, index: usize) -> String {
+    pub fn action(&self, mailbox: usize, index: usize) -> String {
         let mailbox = &self.sim.catalog().mailboxes[mailbox];
         format!(
             "/v4/RestoreSessions/{}/Organization/Mailboxes/{}/Items/{}/Action",
@@ -78,7 +84,7 @@ impl Fixture {
         )
     }
 
-    async fn configure_sending(&self) {
+    pub async fn configure_sending(&self) {
         let (status, _) = self
             .send(
                 Method::PUT,
@@ -93,7 +99,7 @@ impl Fixture {
     }
 }
 
-async fn token_request(
+pub async fn token_request(
     http: &reqwest::Client,
     sim: &RunningSimulator,
     form: &[(&str, &str)],
@@ -108,7 +114,7 @@ async fn token_request(
     (status, response.json().await.unwrap())
 }
 
-async fn login(http: &reqwest::Client, sim: &RunningSimulator) -> Value {
+pub async fn login(http: &reqwest::Client, sim: &RunningSimulator) -> Value {
     let (status, body) = token_request(
         http,
         sim,
@@ -123,7 +129,7 @@ async fn login(http: &reqwest::Client, sim: &RunningSimulator) -> Value {
     body
 }
 
-fn message(body: &Value) -> &str {
+pub fn message(body: &Value) -> &str {
     body["message"]
         .as_str()
         .unwrap_or_else(|| panic!("no message in {body}"))
@@ -476,290 +482,4 @@ async fn unknown_things_are_404() {
     let (status, body) = f.get(&encoded).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], slashed.id.as_str());
-}
-
-#[tokio::test]
-async fn a_stopped_session_refuses_work_with_400_and_can_be_stopped_again() {
-    let f = Fixture::start().await;
-    let stopped = f.stopped_session();
-    let (status, body) = f.get(&format!("/v4/RestoreSessions/{stopped}")).await;
-    assert_eq!(
-        (status, body["state"].as_str()),
-        (StatusCode::OK, Some("Stopped"))
-    );
-    let mailbox = &f.sim.catalog().mailboxes[0];
-    let action = format!(
-        "/v4/RestoreSessions/{stopped}/Organization/Mailboxes/{}/Items/{}/Action",
-        mailbox.id,
-        progenitor_client::encode_path(&mailbox.items[0].id)
-    );
-    let (status, body) = f.post(&action, json!({"savetoMsg": null})).await;
-    assert_eq!(status, 400);
-    assert!(
-        message(&body).starts_with("The restore session is not active"),
-        "{body}"
-    );
-    let (status, _) = f
-        .get(&format!(
-            "/v4/RestoreSessions/{stopped}/Organization/Mailboxes"
-        ))
-        .await;
-    assert_eq!(status, 400);
-    let (status, body) = f
-        .post(
-            &format!("/v4/RestoreSessions/{stopped}/Action"),
-            json!({"stop": null}),
-        )
-        .await;
-    assert_eq!((status, body), (StatusCode::OK, Value::Null));
-    let (status, body) = f
-        .post(
-            &format!("/v4/RestoreSessions/{stopped}/Action"),
-            json!({"stop": {}}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) = f
-        .post(
-            &format!("/v4/RestoreSessions/{stopped}/Action"),
-            json!({"start": null}),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
-}
-
-#[tokio::test]
-async fn repeated_restores_count_created_skipped_and_merged() {
-    let f = Fixture::start().await;
-    let john = &f.sim.catalog().mailboxes[0];
-    let item = &john.items[2];
-    let original =
-        json!({"restoretoOriginallocation": {"userName": "u@x.example", "userPassword": "p"}});
-    let counts = |body: &Value| {
-        (
-            body["createdItemsCount"].as_i64().unwrap(),
-            body["mergedItemsCount"].as_i64().unwrap(),
-            body["skippedItemsCount"].as_i64().unwrap(),
-            body["failedItemsCount"].as_i64().unwrap(),
-        )
-    };
-    let (status, body) = f.post(&f.action(0, 2), original.clone()).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(counts(&body), (1, 0, 0, 0), "first: created");
-    let (_, body) = f.post(&f.action(0, 2), original.clone()).await;
-    assert_eq!(counts(&body), (0, 0, 1, 0), "repeat, unchanged: skipped");
-    assert!(
-        f.sim
-            .change_restored_item(&john.email, &item.folder_path, &item.id)
-    );
-    let (_, body) = f.post(&f.action(0, 2), original.clone()).await;
-    assert_eq!(counts(&body), (0, 1, 0, 0), "repeat after a change: merged");
-    let (_, body) = f.post(&f.action(0, 2), original).await;
-    assert_eq!(
-        counts(&body),
-        (0, 0, 1, 0),
-        "merged, then unchanged again: skipped"
-    );
-    let contents = f.sim.mailbox_contents(&john.email).unwrap();
-    assert_eq!(contents.len(), 1);
-    assert_eq!(
-        (contents[0].item_id.as_str(), contents[0].restores),
-        (item.id.as_str(), 2)
-    );
-
-    // restoreTo with changedItems false leaves a changed item alone.
-    let target = "djohnes@westsupport.onmicrosoft.com";
-    let restore_to = |changed: bool| {
-        json!({"restoreTo": {"mailbox": target, "folder": "Restored", "userCode": "C6A9DB737",
-               "changedItems": changed, "markRestoredAsUnread": true}})
-    };
-    let (_, body) = f.post(&f.action(0, 2), restore_to(false)).await;
-    assert_eq!(counts(&body), (1, 0, 0, 0));
-    assert!(f.sim.change_restored_item(target, "Restored", &item.id));
-    let (_, body) = f.post(&f.action(0, 2), restore_to(false)).await;
-    assert_eq!(
-        counts(&body),
-        (0, 0, 1, 0),
-        "changed, but changedItems is false: skipped"
-    );
-    let (_, body) = f.post(&f.action(0, 2), restore_to(true)).await;
-    assert_eq!(counts(&body), (0, 1, 0, 0));
-    let dana = f.sim.mailbox_contents(target).unwrap();
-    assert_eq!(
-        (dana[0].folder.as_str(), dana[0].unread),
-        ("Restored", true)
-    );
-
-    // excludeDrafts skips an item of Drafts.
-    let drafts = john
-        .items
-        .iter()
-        .position(|i| i.folder_path == "Drafts")
-        .unwrap();
-    let (_, body) = f
-        .post(
-            &f.action(0, drafts),
-            json!({"restoreTo": {"mailbox": target, "userCode": "C", "excludeDrafts": true}}),
-        )
-        .await;
-    assert_eq!(counts(&body), (0, 0, 1, 0));
-    assert!(
-        !f.sim
-            .change_restored_item("nobody@example.com", "Inbox", &item.id)
-    );
-}
-
-#[tokio::test]
-async fn sends_need_the_vex_settings_then_reach_the_outbox() {
-    let f = Fixture::start().await;
-    let (status, body) = f
-        .post(&f.action(0, 3), json!({"sendtoDefaultaddress": null}))
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        message(&body),
-        "The VEX email settings are not configured (enableNotification is false, server is not \
-         set, from is not set); configure them with PUT /v4/VEXEmailSettings before sending."
-    );
-    assert!(f.sim.outbox().is_empty());
-    f.configure_sending().await;
-    let (status, body) = f
-        .post(&f.action(0, 3), json!({"sendtoDefaultaddress": null}))
-        .await;
-    assert_eq!((status, body), (StatusCode::OK, Value::Null));
-    let outbox = f.sim.outbox();
-    assert_eq!(outbox.len(), 1);
-    let item = &f.sim.catalog().mailboxes[0].items[3];
-    assert_eq!(outbox[0].to, f.sim.catalog().mailboxes[0].email);
-    assert_eq!(outbox[0].subject, item.subject);
-    assert_eq!(
-        &outbox[0].attachment[..4],
-        &[0xD0, 0xCF, 0x11, 0xE0],
-        "the item as MSG"
-    );
-    // The settings never show the password.
-    let (status, settings) = f.get("/v4/VEXEmailSettings").await;
-    assert_eq!(status, 200);
-    assert!(settings.get("userPassword").is_none());
-}
-
-#[tokio::test]
-async fn paths_match_in_any_case_and_wrong_methods_get_405() {
-    let f = Fixture::start().await;
-    let (status, body) = f.get("/v4/restoresessions?LIMIT=1").await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["results"].as_array().unwrap().len(), 1);
-    assert!(
-        body["_links"]["next"]["href"]
-            .as_str()
-            .unwrap()
-            .contains("/v4/RestoreSessions?")
-    );
-    let response = f
-        .http
-        .delete(f.url("/v4/Organizations"))
-        .bearer_auth(&f.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET,HEAD");
-}
-
-/// Reads one HTTP/1.1 response (head and `content-length` body) from `socket`.
-async fn read_response(socket: &mut tokio::net::TcpStream) -> Option<String> {
-    use tokio::io::AsyncReadExt;
-    let mut answer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length: "))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if answer.len() >= end + 4 + length {
-                return Some(head);
-            }
-        }
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        answer.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// An answer given before the body was read (a 405 for `TRACE` with a body, a 401) must not
-/// end a kept-alive connection: clients send their next request on it, and a POST on a
-/// connection that the server closed fails without an answer. Found by schemathesis.
-#[tokio::test]
-async fn early_answers_keep_the_connection_usable() {
-    use tokio::io::AsyncWriteExt;
-    let f = Fixture::start().await;
-    let mut socket = tokio::net::TcpStream::connect(f.sim.local_addr())
-        .await
-        .unwrap();
-    let body = r#"{"enableNotification": true, "server": "smtp.example.com", "port": 587}"#;
-    for round in 0..50 {
-        for method in ["TRACE", "QUERY", "PUT"] {
-            let head = format!(
-                "{method} /v4/VEXEmailSettings HTTP/1.1\r\nhost: x\r\n\
-                 content-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                body.len()
-            );
-            // The head and the body apart, as many clients send them: an answer can be
-            // ready before the body has arrived.
-            socket.write_all(head.as_bytes()).await.unwrap();
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            socket
-                .write_all(body.as_bytes())
-                .await
-                .expect("the server hung up while the body was arriving");
-            let head = read_response(&mut socket).await.unwrap_or_else(|| {
-                panic!("round {round}, {method}: the connection ended unanswered")
-            });
-            let expected = if method == "PUT" { "401" } else { "405" };
-            assert!(
-                head.starts_with(&format!("http/1.1 {expected}")),
-                "{method}: {head}"
-            );
-            assert!(!head.contains("connection: close"), "{method}: {head}");
-        }
-    }
-}
-
-#[tokio::test]
-async fn https_is_served_with_a_certificate_of_the_written_ca() {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let pem = std::fs::read(sim.ca_cert_path().unwrap()).unwrap();
-    let trusting = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
-        .build()
-        .unwrap();
-    let (status, body) = token_request(
-        &trusting,
-        &sim,
-        &[
-            ("grant_type", "password"),
-            ("username", sim.username()),
-            ("password", sim.password().expose()),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let untrusting = reqwest::Client::new();
-    let error = untrusting
-        .get(format!("{}/v4/Organizations", sim.base_url()))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(error.is_connect(), "{error:?}");
-    let ca_file = sim.ca_cert_path().unwrap().to_path_buf();
-    sim.shutdown().await.unwrap();
-    assert!(
-        !ca_file.exists(),
-        "the temporary CA directory is removed at shutdown"
-    );
 }

@@ -1,0 +1,116 @@
+//! Browsing a backup: `vbo org list`, `vbo mailbox list`, `vbo folder list`, `vbo item list`
+//! and `vbo item show`. Lists come in full, every page.
+
+use vbo365::types;
+
+use super::args::{FolderCommand, ItemCommand, MailboxCommand, OrgCommand};
+use super::failure::{Doing, Failure};
+use super::output::opt;
+use super::run::Ctx;
+
+/// `vbo org list`.
+pub async fn org(ctx: &Ctx, command: &OrgCommand) -> Result<(), Failure> {
+    match command {
+        OrgCommand::List => {
+            let request = ctx.client.api().list_organizations();
+            let orgs = ctx.call(request.call()).await?;
+            let rows = orgs
+                .iter()
+                .map(|o| vec![o.id.to_string(), o.name.clone(), opt(&o.type_)])
+                .collect();
+            ctx.out.show(&orgs, &["ID", "NAME", "TYPE"], rows)
+        }
+    }
+}
+
+/// `vbo mailbox list`.
+pub async fn mailbox(ctx: &Ctx, command: &MailboxCommand) -> Result<(), Failure> {
+    match command {
+        MailboxCommand::List { session } => {
+            let mailboxes = ctx
+                .client
+                .all_mailboxes(*session)
+                .await
+                .map_err(|e| ctx.fail(&e, Doing::Other))?;
+            let rows = mailboxes
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.id.to_string(),
+                        opt(&m.name),
+                        opt(&m.email),
+                        opt(&m.is_archive),
+                    ]
+                })
+                .collect();
+            ctx.out
+                .show(&mailboxes, &["ID", "NAME", "EMAIL", "ARCHIVE"], rows)
+        }
+    }
+}
+
+/// `vbo folder list`.
+pub async fn folder(ctx: &Ctx, command: &FolderCommand) -> Result<(), Failure> {
+    match command {
+        FolderCommand::List { mailbox, parent } => {
+            let folders = ctx
+                .client
+                .all_folders(mailbox.session, mailbox.mailbox_id, parent.as_deref())
+                .await
+                .map_err(|e| ctx.fail(&e, Doing::Other))?;
+            let rows = folders
+                .iter()
+                .map(|f| vec![f.id.clone(), opt(&f.name)])
+                .collect();
+            ctx.out.show(&folders, &["ID", "NAME"], rows)
+        }
+    }
+}
+
+/// `vbo item list` and `vbo item show`; the actions have their own plan.
+pub async fn item(ctx: &Ctx, command: &ItemCommand) -> Result<(), Failure> {
+    match command {
+        ItemCommand::List { mailbox, folder } => {
+            let items = ctx
+                .client
+                .all_items(mailbox.session, mailbox.mailbox_id, folder.as_deref())
+                .await
+                .map_err(|e| ctx.fail(&e, Doing::Other))?;
+            items_table(ctx, &items, &items)
+        }
+        ItemCommand::Show { item } => {
+            let request = ctx
+                .client
+                .api()
+                .get_mailbox_item()
+                .restore_session_id(item.mailbox.session)
+                .mailbox_id(item.mailbox.mailbox_id)
+                .item_id(item.item.as_str());
+            let found = ctx.call(request.call()).await?;
+            items_table(ctx, &found, std::slice::from_ref(&found))
+        }
+        ItemCommand::Action(_) => Err(Failure::internal("this command has its own plan")),
+    }
+}
+
+/// Prints `json` as JSON, or `items` as a table.
+fn items_table(
+    ctx: &Ctx,
+    json: &impl serde::Serialize,
+    items: &[types::MailboxItem],
+) -> Result<(), Failure> {
+    let rows = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.clone(),
+                opt(&i.item_class),
+                opt(&i.subject),
+                opt(&i.from),
+                opt(&i.received.map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
+            ]
+        })
+        .collect();
+    ctx.out
+        .show(json, &["ID", "CLASS", "SUBJECT", "FROM", "RECEIVED"], rows)
+}
