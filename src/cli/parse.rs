@@ -68,19 +68,16 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 #[derive(Clone)]
 pub struct WireEnumParser<T: 'static> {
     /// (command-line name, wire name, value)
-    values: Vec<(&'static str, &'static str, T)>,
+    values: Vec<(String, String, T)>,
 }
 
 impl<T: Copy + std::fmt::Display + Send + Sync + 'static> WireEnumParser<T> {
     pub fn new(all: impl IntoIterator<Item = T>) -> Self {
-        // clap wants `&'static str` names (its `string` feature is off): the few bytes of the
-        // names live for the process, once per command-line definition.
-        let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
         let values = all
             .into_iter()
             .map(|value| {
                 let wire = value.to_string();
-                (leak(kebab_case(&wire)), leak(wire), value)
+                (kebab_case(&wire), wire, value)
             })
             .collect();
         Self { values }
@@ -89,7 +86,7 @@ impl<T: Copy + std::fmt::Display + Send + Sync + 'static> WireEnumParser<T> {
     fn possible(&self) -> impl Iterator<Item = PossibleValue> + '_ {
         self.values
             .iter()
-            .map(|(name, wire, _)| PossibleValue::new(*name).alias(*wire))
+            .map(|(name, wire, _)| PossibleValue::new(name.clone()).alias(wire.clone()))
     }
 }
 
