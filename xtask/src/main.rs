@@ -24,6 +24,8 @@ mod prism;
 use vbo365_spec as spec;
 mod test;
 mod tools;
+#[cfg(test)]
+mod wire_literals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
