@@ -892,7 +892,9 @@ impl Sim {
 
     fn put_vex_settings(&self, input: Input) -> Result<Response, ApiError> {
         let update: types::VexEmailSettingsUpdate = typed(input.body)?;
-        self.shared.update_vex_settings(update);
+        self.shared
+            .update_vex_settings(update)
+            .map_err(ApiError::internal)?;
         Ok(StatusCode::OK.into_response())
     }
 

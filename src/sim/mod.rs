@@ -30,6 +30,7 @@ mod http;
 mod msg;
 mod pst;
 mod request;
+mod spelling;
 mod state;
 mod tls;
 
