@@ -26,6 +26,7 @@
 //! listed on [`Simulator`].
 
 mod data;
+mod handlers;
 mod http;
 mod msg;
 mod pst;
