@@ -397,3 +397,36 @@ impl Shared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    #[test]
+    fn a_settings_update_replaces_what_it_sets_and_keeps_the_rest() {
+        let current = types::VexEmailSettings {
+            server: Some("smtp.example.com".into()),
+            port: NonZeroU32::new(25),
+            use_ssl: Some(false),
+            ..types::VexEmailSettings::default()
+        };
+        let update = types::VexEmailSettingsUpdate {
+            port: NonZeroU32::new(587),
+            use_ssl: Some(true),
+            user_password: Some(SecretString::new("never returned")),
+            ..types::VexEmailSettingsUpdate::default()
+        };
+        let merged = merge(&current, &update).unwrap();
+        assert_eq!(
+            merged,
+            types::VexEmailSettings {
+                server: Some("smtp.example.com".into()),
+                port: NonZeroU32::new(587),
+                use_ssl: Some(true),
+                ..types::VexEmailSettings::default()
+            }
+        );
+    }
+}
