@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use crate::generated::types::{self, MailboxItemAction};
+use crate::generated::wire::MailboxItemActionKey;
 use crate::{Error, SecretString, validate};
 
 /// One validated action body.
@@ -30,15 +31,44 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    /// The action's key on the wire.
+    /// Every action, in the spec's order.
+    pub const ALL: [Self; 6] = [
+        Self::ExportToPst,
+        Self::RestoreToOriginalLocation,
+        Self::RestoreTo,
+        Self::SendToDefaultAddress,
+        Self::SendToDifferentAddress,
+        Self::SaveToMsg,
+    ];
+
+    /// The action's key on the wire, as the spec names it.
     pub fn wire_name(self) -> &'static str {
+        self.key().wire_name()
+    }
+
+    /// The generated key: an exhaustive match both ways, so a key added to or renamed in the
+    /// spec fails to compile here rather than going unnoticed.
+    fn key(self) -> MailboxItemActionKey {
+        use MailboxItemActionKey as K;
         match self {
-            Self::ExportToPst => "exportToPst",
-            Self::RestoreToOriginalLocation => "restoretoOriginallocation",
-            Self::RestoreTo => "restoreTo",
-            Self::SendToDefaultAddress => "sendtoDefaultaddress",
-            Self::SendToDifferentAddress => "sendtoDifferentaddress",
-            Self::SaveToMsg => "savetoMsg",
+            Self::ExportToPst => K::ExportToPst,
+            Self::RestoreToOriginalLocation => K::RestoretoOriginallocation,
+            Self::RestoreTo => K::RestoreTo,
+            Self::SendToDefaultAddress => K::SendtoDefaultaddress,
+            Self::SendToDifferentAddress => K::SendtoDifferentaddress,
+            Self::SaveToMsg => K::SavetoMsg,
+        }
+    }
+
+    fn of(key: MailboxItemActionKey) -> Self {
+        use MailboxItemActionKey as K;
+        match key {
+            K::ExportToPst => Self::ExportToPst,
+            K::RestoretoOriginallocation => Self::RestoreToOriginalLocation,
+            K::RestoreTo => Self::RestoreTo,
+            K::SendtoDefaultaddress => Self::SendToDefaultAddress,
+            K::SendtoDifferentaddress => Self::SendToDifferentAddress,
+            K::SavetoMsg => Self::SaveToMsg,
         }
     }
 
@@ -293,16 +323,7 @@ impl Action {
 
     /// Which action this is.
     pub fn kind(&self) -> ActionKind {
-        match &self.0 {
-            MailboxItemAction::ExportToPst(_) => ActionKind::ExportToPst,
-            MailboxItemAction::RestoretoOriginallocation(_) => {
-                ActionKind::RestoreToOriginalLocation
-            }
-            MailboxItemAction::RestoreTo(_) => ActionKind::RestoreTo,
-            MailboxItemAction::SendtoDefaultaddress(_) => ActionKind::SendToDefaultAddress,
-            MailboxItemAction::SendtoDifferentaddress(_) => ActionKind::SendToDifferentAddress,
-            MailboxItemAction::SavetoMsg(_) => ActionKind::SaveToMsg,
-        }
+        ActionKind::of(self.0.key())
     }
 
     /// The generated body, as it goes on the wire.

@@ -7,15 +7,12 @@ use std::time::{Duration, Instant};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 
 use crate::generated::types;
+use crate::generated::wire::Operation;
 use crate::{Error, SecretString};
 
-/// Path of the token operation (`createToken`). A test checks it against the spec, because the
-/// refresh is sent from inside the generated client's hooks, where the generated operation
-/// cannot be called.
-pub(crate) const TOKEN_PATH: &str = "/v4/token";
-
-/// The token operation as the generated client names it (snake case).
-pub(crate) const TOKEN_OPERATION: &str = "create_token";
+/// The token operation. The refresh is sent from inside the generated client's hooks, where
+/// the generated operation cannot be called, so it is sent by hand to the spec's path.
+const TOKEN: Operation = Operation::CreateToken;
 
 /// Refresh this long before expiry at most; less for short-lived tokens (a fifth of their life).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -187,7 +184,7 @@ impl Auth {
                         "another request's token refresh did not finish within {} s",
                         limit.as_secs_f32()
                     ))
-                    .with_operation(TOKEN_OPERATION)
+                    .with_operation(TOKEN)
                 })?,
         };
         let (refresh, grant) = {
@@ -266,10 +263,10 @@ async fn request_token(
     grant: &types::TokenRequest,
     timeout: Option<Duration>,
 ) -> Result<types::Token, Error> {
-    const OPERATION: &str = TOKEN_OPERATION;
+    const OPERATION: Operation = TOKEN;
     let form = serde_urlencoded::to_string(grant)
         .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))?;
-    let mut request = http.post(format!("{base_url}{TOKEN_PATH}"));
+    let mut request = http.post(format!("{base_url}{}", TOKEN.path()));
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);
     }
@@ -285,7 +282,7 @@ async fn request_token(
         let body = response.bytes().await.unwrap_or_default();
         let message = serde_json::from_slice::<types::OAuthError>(&body)
             .ok()
-            .and_then(crate::ServerMessage::server_message)
+            .and_then(crate::server_message::ServerMessage::server_message)
             .map(|m| crate::redact::token_text(&m));
         return Err(Error::status_error(status, message).with_operation(OPERATION));
     }
@@ -300,20 +297,4 @@ async fn request_token(
         ))
         .with_operation(OPERATION)
     })
-}
-
-#[cfg(all(test, feature = "spec"))]
-mod tests {
-    #[test]
-    fn the_token_path_is_the_specs() {
-        let spec = crate::spec::Spec::embedded();
-        let paths = spec.document()["paths"].as_object().unwrap();
-        let (path, _) = paths
-            .iter()
-            .find(|(_, item)| {
-                item.pointer("/post/operationId").and_then(|v| v.as_str()) == Some("createToken")
-            })
-            .expect("the spec has createToken");
-        assert_eq!(path, super::TOKEN_PATH);
-    }
 }

@@ -8,8 +8,12 @@ use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::auth::Grant;
+use crate::generated::wire::Operation;
 use crate::generated::{self, types};
-use crate::hooks::{ACTION_OPERATION, Inner, Shared};
+use crate::hooks::{Inner, Shared};
+
+/// The item action: one operation for all six actions.
+const ACTION_OPERATION: Operation = Operation::PerformMailboxItemAction;
 use crate::outcome::Answer;
 use crate::{Action, ActionOutcome, Error, ItemAction, RetryPolicy, SecretString};
 
@@ -270,7 +274,7 @@ impl Client {
         let token = match result {
             Ok(token) => token.into_inner(),
             Err(error) => {
-                return Err(Error::from_generated(error, crate::auth::TOKEN_OPERATION).await);
+                return Err(Error::from_generated(error, Operation::CreateToken).await);
             }
         };
         self.inner.shared.auth.store(&token, Some(grant));

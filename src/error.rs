@@ -4,6 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
+use crate::generated::wire::Operation;
 use crate::server_message::{ServerMessage, read_message, redact_for};
 
 /// The spec's name of the parameter in a generated builder's conversion failure, which reads
@@ -38,7 +39,7 @@ pub struct Error {
 
 struct Inner {
     kind: Kind,
-    operation: Option<&'static str>,
+    operation: Option<Operation>,
     status: Option<StatusCode>,
     message: Option<String>,
     reached: Reached,
@@ -173,7 +174,7 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+    pub(crate) fn with_operation(mut self, operation: Operation) -> Self {
         self.inner.operation = Some(operation);
         self
     }
@@ -183,12 +184,12 @@ impl Error {
         self
     }
 
-    /// Converts an error of the generated client (`client.api()...send()`), reading a bounded
-    /// part of an undocumented error body for its `message`. `operation` names the call in
-    /// Display.
-    pub async fn from_generated<E: ServerMessage>(
+    /// Converts an error of the generated client, reading a bounded part of an undocumented
+    /// error body for its `message`. `operation` names the call in Display. Users reach it
+    /// through the generated builders' `call()` (`client.api().list_organizations().call()`).
+    pub(crate) async fn from_generated<E: ServerMessage>(
         error: progenitor_client::Error<E>,
-        operation: &'static str,
+        operation: Operation,
     ) -> Self {
         use progenitor_client::Error as Api;
         let out = match error {
@@ -264,8 +265,8 @@ impl Error {
         }
     }
 
-    /// The operation (spec `operationId`, snake case) that failed, if any.
-    pub fn operation(&self) -> Option<&'static str> {
+    /// The operation that failed, if any.
+    pub fn operation(&self) -> Option<Operation> {
         self.inner.operation
     }
 
@@ -350,7 +351,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(operation) = self.inner.operation {
-            write!(f, "{operation}: ")?;
+            write!(f, "{}: ", operation.client_name())?;
         }
         match &self.inner.kind {
             Kind::Invalid { field, rule } => write!(f, "invalid `{field}`: {rule}")?,
@@ -415,7 +416,10 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.inner.kind)
-            .field("operation", &self.inner.operation)
+            .field(
+                "operation",
+                &self.inner.operation.map(Operation::client_name),
+            )
             .field("status", &self.inner.status)
             .field("message", &self.inner.message)
             .field("may_have_reached_server", &self.may_have_reached_server())

@@ -23,10 +23,17 @@
 //! ```
 
 pub mod generated {
-    //! The client generated from `openapi/vbo-v4.yaml` by `build.rs`; see `build/view.rs` for
+    //! The client generated from `openapi/vbo-v4.yaml` by `build.rs`; see `crates/codegen/src/view.rs` for
     //! the few places where generation differs from the spec.
     #![allow(missing_docs, clippy::all, unused_imports)]
     include!(concat!(env!("OUT_DIR"), "/vbo_v4.rs"));
+
+    pub mod wire {
+        //! What the hand-written layer knows of the wire, derived from the spec and the
+        //! generated client by `crates/codegen/src/wire.rs`: the operation table, every string enum's
+        //! values, the item action's keys.
+        include!(concat!(env!("OUT_DIR"), "/vbo_v4_wire.rs"));
+    }
 }
 
 mod action;
@@ -61,7 +68,7 @@ pub use download::{Destination, Progress, SavedFile};
 pub use error::{Error, Report};
 pub use file_download::{FileDownload, FileKind};
 pub use generated::types;
-pub use hooks::Inner;
+pub use generated::wire::Operation;
 pub use item_action::{
     ExportToPst, ItemAction, RestoreTo, RestoreToOriginalLocation, SaveToMsg, SendToDefaultAddress,
     SendToDifferentAddress,
@@ -69,7 +76,6 @@ pub use item_action::{
 pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
-pub use server_message::ServerMessage;
 
 /// The README's examples, compiled as doc tests so that they stay true.
 #[cfg(doctest)]

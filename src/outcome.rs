@@ -1,7 +1,7 @@
 //! What an action returns, checked against the action that was sent.
 //!
 //! The Action endpoint answers 200 with a file, JSON restore statistics or no body, depending
-//! on the action (see `build/view.rs`, rule 1), so the generated method hands back the raw
+//! on the action (see `crates/codegen/src/view.rs`, rule 1), so the generated method hands back the raw
 //! stream. Each action's answer is read by the one reader for its outcome: a file action that
 //! gets JSON or nothing, or a restore that gets no statistics, is an error that says what came
 //! back, never a success of another kind.

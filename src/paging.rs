@@ -83,27 +83,16 @@ where
     )))
 }
 
-/// Awaits a generated call and converts its error, naming the operation.
-macro_rules! call {
-    ($operation:literal, $request:expr) => {
-        match $request.send().await {
-            Ok(value) => Ok(value.into_inner()),
-            Err(error) => Err(Error::from_generated(error, $operation).await),
-        }
-    };
-}
-
 impl Client {
     /// Every restore session.
     pub async fn all_restore_sessions(&self) -> Result<Vec<types::RestoreSession>, Error> {
         collect(|offset| async move {
-            call!(
-                "list_restore_sessions",
-                self.api()
-                    .list_restore_sessions()
-                    .offset(offset)
-                    .limit(PAGE_SIZE)
-            )
+            self.api()
+                .list_restore_sessions()
+                .offset(offset)
+                .limit(PAGE_SIZE)
+                .call()
+                .await
         })
         .await
     }
@@ -111,14 +100,13 @@ impl Client {
     /// Every mailbox of the organization in a restore session.
     pub async fn all_mailboxes(&self, session: Uuid) -> Result<Vec<types::Mailbox>, Error> {
         collect(|offset| async move {
-            call!(
-                "list_mailboxes",
-                self.api()
-                    .list_mailboxes()
-                    .restore_session_id(session)
-                    .offset(offset)
-                    .limit(PAGE_SIZE)
-            )
+            self.api()
+                .list_mailboxes()
+                .restore_session_id(session)
+                .offset(offset)
+                .limit(PAGE_SIZE)
+                .call()
+                .await
         })
         .await
     }
@@ -144,7 +132,7 @@ impl Client {
             if let Some(parent) = parent {
                 request = request.parent_id(parent);
             }
-            call!("list_mailbox_folders", request)
+            request.call().await
         })
         .await
     }
@@ -170,7 +158,7 @@ impl Client {
             if let Some(folder) = folder {
                 request = request.folder_id(folder);
             }
-            call!("list_mailbox_items", request)
+            request.call().await
         })
         .await
     }

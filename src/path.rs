@@ -1,7 +1,7 @@
 //! Path parameters as exactly one URL segment each.
 //!
 //! The generated client calls [`encode_segment`] for every path parameter (rule 4 of the
-//! generation view, `build/view.rs`). progenitor-client's own encoder leaves `\`, `[`, `]`,
+//! generation view, `crates/codegen/src/view.rs`). progenitor-client's own encoder leaves `\`, `[`, `]`,
 //! `^`, `|` and others as they are, and the URL parser then rewrites them: `\` becomes `/` in
 //! an http(s) URL, so an id could climb out of its segment to another endpoint. Here every byte
 //! that is not RFC 3986 unreserved is percent-encoded, except `+` and `=`, which item ids hold

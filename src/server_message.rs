@@ -2,9 +2,10 @@
 //! or a bounded and redacted excerpt of an undocumented one.
 
 use crate::generated::types;
+use crate::generated::wire::Operation;
 
 /// Error bodies of the spec that carry a human-readable explanation.
-pub trait ServerMessage {
+pub(crate) trait ServerMessage {
     /// The explanation, if any.
     fn server_message(self) -> Option<String>;
 }
@@ -33,7 +34,7 @@ impl ServerMessage for () {
 /// Reads at most a few KiB of an undocumented error response for a `message` to show.
 pub(crate) async fn read_message(
     mut response: reqwest::Response,
-    operation: &str,
+    operation: Operation,
 ) -> Option<String> {
     let mut body = Vec::new();
     while body.len() < 8192 {
@@ -52,7 +53,7 @@ pub(crate) async fn read_message(
     }
     if body.is_empty() {
         None
-    } else if operation == crate::auth::TOKEN_OPERATION {
+    } else if operation == Operation::CreateToken {
         // Whatever the token endpoint sent may be a credential in any encoding.
         Some(format!("a body of {} bytes that is not JSON", body.len()))
     } else {
@@ -65,8 +66,8 @@ pub(crate) async fn read_message(
 
 /// Text from the token endpoint loses anything that looks like a credential; other
 /// operations' messages name items and are kept.
-pub(crate) fn redact_for(operation: &str, text: &str) -> String {
-    if operation == crate::auth::TOKEN_OPERATION {
+pub(crate) fn redact_for(operation: Operation, text: &str) -> String {
+    if operation == Operation::CreateToken {
         crate::redact::token_text(text)
     } else {
         text.to_string()

@@ -6,6 +6,7 @@
 
 use crate::Error;
 use crate::generated::types::{self, MailboxItemAction};
+use crate::generated::wire::MailboxItemActionKey;
 
 /// Smallest `pstSizeLimitBytes` the server accepts: 1 GiB.
 pub const PST_SIZE_LIMIT_MIN: u64 = 1 << 30;
@@ -14,35 +15,34 @@ pub const PST_SIZE_LIMIT_MAX: u64 = 49 << 30;
 
 /// Checks an action body against the spec's rules that the generated types do not enforce.
 pub fn action(action: &MailboxItemAction) -> Result<(), Error> {
+    // Fields are named from the action's key on the wire, as the server names them.
+    let key = action.key().wire_name();
+    let field = |name: &str| format!("{key}.{name}");
     match action {
         MailboxItemAction::ExportToPst(options) => export_to_pst(options),
         MailboxItemAction::RestoretoOriginallocation(credentials) => match credentials {
-            types::RestoreToOriginalLocationOptions::UserPasswordCredentials(c) => not_empty(
-                "restoretoOriginallocation.userPassword",
-                c.user_password.expose(),
-            ),
+            types::RestoreToOriginalLocationOptions::UserPasswordCredentials(c) => {
+                not_empty(&field("userPassword"), c.user_password.expose())
+            }
             types::RestoreToOriginalLocationOptions::DeviceCodeCredentials(_) => Ok(()),
             types::RestoreToOriginalLocationOptions::ApplicationCertificateCredentials(c) => {
-                certificate(
-                    "restoretoOriginallocation",
-                    c.application_certificate.expose(),
-                )
+                certificate(key, c.application_certificate.expose())
             }
         },
         MailboxItemAction::RestoreTo(options) => match options {
             types::RestoreToOptions::UserPassword(o) => {
-                email("restoreTo.mailbox", &o.mailbox)?;
-                not_empty("restoreTo.userPassword", o.user_password.expose())
+                email(&field("mailbox"), &o.mailbox)?;
+                not_empty(&field("userPassword"), o.user_password.expose())
             }
-            types::RestoreToOptions::DeviceCode(o) => email("restoreTo.mailbox", &o.mailbox),
+            types::RestoreToOptions::DeviceCode(o) => email(&field("mailbox"), &o.mailbox),
             types::RestoreToOptions::ApplicationCertificate(o) => {
-                email("restoreTo.mailbox", &o.mailbox)?;
-                certificate("restoreTo", o.application_certificate.expose())
+                email(&field("mailbox"), &o.mailbox)?;
+                certificate(key, o.application_certificate.expose())
             }
         },
         MailboxItemAction::SendtoDifferentaddress(o) => {
-            email("sendtoDifferentaddress.from", &o.from)?;
-            email("sendtoDifferentaddress.to", &o.to)
+            email(&field("from"), &o.from)?;
+            email(&field("to"), &o.to)
         }
         MailboxItemAction::SendtoDefaultaddress(_) | MailboxItemAction::SavetoMsg(_) => Ok(()),
     }
@@ -54,11 +54,18 @@ fn export_to_pst(options: &types::ExportToPstOptions) -> Result<(), Error> {
     }
     if options.enable_pst_size_limit == Some(true) && options.pst_size_limit_bytes.is_none() {
         return Err(Error::invalid(
-            "exportToPst.pstSizeLimitBytes",
+            pst_size_limit_field(),
             "is required when enablePstSizeLimit is true",
         ));
     }
     Ok(())
+}
+
+fn pst_size_limit_field() -> String {
+    format!(
+        "{}.pstSizeLimitBytes",
+        MailboxItemActionKey::ExportToPst.wire_name()
+    )
 }
 
 /// `pstSizeLimitBytes` must lie within 1 GiB ..= 49 GiB.
@@ -68,7 +75,7 @@ pub fn pst_size_limit(bytes: i64) -> Result<u64, Error> {
         .filter(|b| (PST_SIZE_LIMIT_MIN..=PST_SIZE_LIMIT_MAX).contains(b))
         .ok_or_else(|| {
             Error::invalid(
-                "exportToPst.pstSizeLimitBytes",
+                pst_size_limit_field(),
                 format!(
                     "must be within {PST_SIZE_LIMIT_MIN} (1 GiB) ..= {PST_SIZE_LIMIT_MAX} \
                      (49 GiB) bytes, got {bytes}"

@@ -5,9 +5,7 @@ use std::path::Path;
 
 use serde_json::json;
 use vbo365::sim::{SimConfig, Simulator};
-use vbo365::{
-    Action, ActionOutcome, Client, Credentials, Destination, Error, RestoreOptions, types,
-};
+use vbo365::{Action, ActionOutcome, Client, Credentials, Destination, RestoreOptions, types};
 
 use super::action::statistics_text;
 use super::args::DemoArgs;
@@ -55,11 +53,7 @@ async fn steps(
         token.expires_in
     ));
 
-    let orgs = call(
-        client.api().list_organizations().send().await,
-        "list_organizations",
-    )
-    .await?;
+    let orgs = client.api().list_organizations().call().await?;
     let org = orgs
         .first()
         .ok_or_else(|| Failure::internal("the simulator has no organization"))?;
@@ -69,17 +63,13 @@ async fn steps(
             ..Default::default()
         },
     };
-    let session = call(
-        client
-            .api()
-            .explore_organization()
-            .organization_id(org.id)
-            .body(explore)
-            .send()
-            .await,
-        "explore_organization",
-    )
-    .await?;
+    let session = client
+        .api()
+        .explore_organization()
+        .organization_id(org.id)
+        .body(explore)
+        .call()
+        .await?;
     say(format!(
         "started restore session {} for {}",
         session.id, org.name
@@ -180,16 +170,12 @@ async fn steps(
         from: Some("vbo@westsupport.onmicrosoft.com".into()),
         ..Default::default()
     };
-    call(
-        client
-            .api()
-            .put_vex_email_settings()
-            .body(settings)
-            .send()
-            .await,
-        "put_vex_email_settings",
-    )
-    .await?;
+    client
+        .api()
+        .put_vex_email_settings()
+        .body(settings)
+        .call()
+        .await?;
     say("configured the VEX email settings".into());
     for action in [
         Action::send_to_default_address(),
@@ -206,17 +192,13 @@ async fn steps(
     }
 
     let stop = types::StopAction { stop: None };
-    call(
-        client
-            .api()
-            .stop_restore_session()
-            .restore_session_id(session.id)
-            .body(stop)
-            .send()
-            .await,
-        "stop_restore_session",
-    )
-    .await?;
+    client
+        .api()
+        .stop_restore_session()
+        .restore_session_id(session.id)
+        .body(stop)
+        .call()
+        .await?;
     say(format!("stopped restore session {}", session.id));
 
     let outbox: Vec<_> = sim
@@ -241,16 +223,6 @@ async fn steps(
         "outbox": outbox,
         "restored_into": { "mailbox": target_email, "items": restored },
     }))
-}
-
-async fn call<T, E: vbo365::ServerMessage>(
-    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-    operation: &'static str,
-) -> Result<T, Error> {
-    match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(error) => Err(Error::from_generated(error, operation).await),
-    }
 }
 
 fn summary_text(report: &serde_json::Value) -> String {

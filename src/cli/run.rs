@@ -60,8 +60,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Plan::Bulk(plan) => bulk::run(&ctx, plan).await,
                 Plan::Vex(body) => {
                     let request = ctx.client.api().put_vex_email_settings().body(*body);
-                    if let Err(error) = request.send().await {
-                        let error = Error::from_generated(error, "put_vex_email_settings").await;
+                    if let Err(error) = request.call().await {
                         return Err(ctx.fail(&error, Doing::Other));
                     }
                     ctx.out
@@ -230,16 +229,13 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
     let api = client.api();
     let fail = |e: Error| ctx.fail(&e, Doing::Other);
     macro_rules! call {
-        ($op:literal, $request:expr) => {
-            match $request.send().await {
-                Ok(value) => value.into_inner(),
-                Err(error) => return Err(fail(Error::from_generated(error, $op).await)),
-            }
+        ($request:expr) => {
+            $request.call().await.map_err(fail)?
         };
     }
     match command {
         Command::Org(OrgCommand::List) => {
-            let orgs = call!("list_organizations", api.list_organizations());
+            let orgs = call!(api.list_organizations());
             let rows = orgs
                 .iter()
                 .map(|o| vec![o.id.to_string(), o.name.clone(), opt(&o.type_)])
@@ -251,10 +247,7 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
             sessions_table(ctx, &sessions, &sessions)
         }
         Command::Session(SessionCommand::Show { session }) => {
-            let session = call!(
-                "get_restore_session",
-                api.get_restore_session().restore_session_id(*session)
-            );
+            let session = call!(api.get_restore_session().restore_session_id(*session));
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         Command::Session(SessionCommand::Create {
@@ -271,16 +264,12 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
                     show_all_versions: Some(*all_versions),
                 },
             };
-            let session = call!(
-                "explore_organization",
-                api.explore_organization().organization_id(*org).body(body)
-            );
+            let session = call!(api.explore_organization().organization_id(*org).body(body));
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         Command::Session(SessionCommand::Stop { session }) => {
             let body = types::StopAction { stop: None };
             call!(
-                "stop_restore_session",
                 api.stop_restore_session()
                     .restore_session_id(*session)
                     .body(body)
@@ -326,7 +315,6 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
         }
         Command::Item(ItemCommand::Show { item }) => {
             let found = call!(
-                "get_mailbox_item",
                 api.get_mailbox_item()
                     .restore_session_id(item.mailbox.session)
                     .mailbox_id(item.mailbox.mailbox_id)
@@ -335,7 +323,7 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
             items_table(ctx, &found, std::slice::from_ref(&found))
         }
         Command::Vex(VexCommand::Show) => {
-            let settings = call!("get_vex_email_settings", api.get_vex_email_settings());
+            let settings = call!(api.get_vex_email_settings());
             let rows = vec![vec![
                 opt(&settings.enable_notification),
                 opt(&settings.server),
@@ -364,7 +352,6 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), Failure> {
                 }),
             };
             let code = call!(
-                "get_restore_device_code",
                 api.get_restore_device_code()
                     .restore_session_id(args.session)
                     .body(body)

@@ -410,10 +410,9 @@ async fn idempotent_gets_are_retried_on_5xx_and_429() {
     let error = client
         .api()
         .list_restore_sessions()
-        .send()
+        .call()
         .await
         .unwrap_err();
-    let error = Error::from_generated(error, "list_restore_sessions").await;
     assert_eq!(error.message(), Some("down"));
     assert_eq!(
         server.requests().len(),
@@ -554,9 +553,8 @@ async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
     let error = client
         .api()
         .list_restore_sessions()
-        .send()
+        .call()
         .await
         .unwrap_err();
-    let error = Error::from_generated(error, "list_restore_sessions").await;
     assert!(error.is_timeout(), "{error:?}");
 }

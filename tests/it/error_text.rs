@@ -31,10 +31,9 @@ async fn an_untrusted_certificate_fails_once_with_one_level_display() {
     let error = client
         .api()
         .list_restore_sessions()
-        .send()
+        .call()
         .await
         .unwrap_err();
-    let error = vbo365::Error::from_generated(error, "list_restore_sessions").await;
     assert!(error.is_certificate(), "{error:?}");
     assert_eq!(
         server.connections(),

@@ -117,7 +117,10 @@ async fn an_answer_that_does_not_fit_the_action_is_an_error_that_says_what_came(
         let text = error.to_string();
         assert!(text.contains(says), "{kind:?}: {text} should say {says:?}");
         assert!(error.may_have_reached_server(), "{kind:?}: {error:?}");
-        assert_eq!(error.operation(), Some("perform_mailbox_item_action"));
+        assert_eq!(
+            error.operation(),
+            Some(vbo365::Operation::PerformMailboxItemAction)
+        );
         if kind.changes_data() {
             assert!(text.contains("may have run"), "{kind:?}: {text}");
         } else {

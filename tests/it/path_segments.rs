@@ -229,9 +229,9 @@ async fn ids_that_cannot_stay_in_their_segment_are_refused_without_a_connection(
             .restore_session_id(SESSION)
             .mailbox_id(MAILBOX)
             .item_id(id.as_str())
-            .send()
+            .call()
             .await;
-        let error = Error::from_generated(generated.expect_err(&shown), "get_mailbox_item").await;
+        let error = generated.expect_err(&shown);
         assert!(error.is_invalid(), "{shown:?}: {error}");
         assert!(error.to_string().contains("itemId"), "{error}");
     }
@@ -264,10 +264,9 @@ async fn the_simulator_reads_an_id_of_every_printable_character_as_one_segment()
             .restore_session_id(session)
             .mailbox_id(mailbox)
             .item_id(id)
-            .send()
+            .call()
             .await
             .expect_err("no such item");
-        let error = Error::from_generated(error, "get_mailbox_item").await;
         assert!(error.is_not_found(), "{id:?}: {error}");
         assert!(
             error.message().unwrap_or_default().contains(id),

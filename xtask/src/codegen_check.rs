@@ -4,10 +4,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-#[path = "../../build/codegen.rs"]
-pub mod codegen;
-#[path = "../../build/view.rs"]
-pub mod view;
+pub use vbo365_codegen as codegen;
+pub use vbo365_codegen::view;
 
 pub fn run(spec: &Path) -> anyhow::Result<()> {
     let text =

@@ -15,7 +15,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::codegen_check::codegen;
-use crate::spec::{METHODS, Spec, escape};
+use crate::spec::pointer::escape;
+use crate::spec::{METHODS, Spec};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -207,7 +208,7 @@ pub fn lint(text: &str) -> Vec<Finding> {
                     rule: "progenitor-generate",
                     message: error,
                     hint: "give each operation one success body type and one error body type, \
-                           or teach the generation view (build/view.rs) the shape"
+                           or teach the generation view (crates/codegen/src/view.rs) the shape"
                         .into(),
                 });
             }
@@ -516,7 +517,7 @@ fn properties_described(spec: &Spec, schema: &Value, pointer: &str, out: &mut Ve
     }
 }
 
-/// A branch of a cross-field constraint (build/view.rs rule 2): no `type`, no `$ref`.
+/// A branch of a cross-field constraint (crates/codegen/src/view.rs rule 2): no `type`, no `$ref`.
 fn constraint_branch(map: &serde_json::Map<String, Value>) -> bool {
     !map.contains_key("type") && !map.contains_key("$ref") && map.contains_key("properties")
 }

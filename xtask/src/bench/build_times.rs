@@ -82,7 +82,7 @@ pub fn measure(root: &Path, runs: usize) -> anyhow::Result<Vec<BuildRow>> {
     let text =
         std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?;
     let mut generation = BuildRow {
-        what: "generation step alone (`codegen::generate` of build/codegen.rs, in process)".into(),
+        what: "generation step alone (`codegen::generate` of crates/codegen, in process)".into(),
         command: format!("(in xtask) codegen::generate(<text of {SPEC}>)"),
         secs: Vec::new(),
         discarded: 0,

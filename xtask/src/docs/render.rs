@@ -14,7 +14,7 @@ use openapiv3::{
 };
 use serde_json::Value;
 
-use crate::spec::escape;
+use crate::spec::pointer::escape;
 
 /// Every page, by file name.
 /// `spec_name` is the spec's file name: the pages name it, not its path, so that they do not
@@ -205,7 +205,7 @@ impl<'a> View<'a> {
                     view.additional = Some(s);
                 }
                 // Branches with neither a type nor a $ref only constrain the properties beside
-                // them (build/view.rs rule 2): the description says it, they are no variants.
+                // them (crates/codegen/src/view.rs rule 2): the description says it, they are no variants.
                 let typed = |branches: &'a [ReferenceOr<Schema>]| {
                     branches.iter().any(|b| match b {
                         ReferenceOr::Reference { .. } => true,

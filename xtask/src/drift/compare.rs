@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::spec::{METHODS, escape};
+use crate::spec::METHODS;
+use crate::spec::pointer::escape;
 
 /// Every rule: its id, whether it is breaking, and why.
 pub const RULES: &[(&str, Severity, &str)] = &[
@@ -400,7 +401,7 @@ impl<'a> Doc<'a> {
                 continue;
             };
             // Branches without a type or a $ref only constrain the properties beside them
-            // (build/view.rs rule 2); they are not variants.
+            // (crates/codegen/src/view.rs rule 2); they are not variants.
             let constraint_only = map.contains_key("properties")
                 && branches.iter().all(|b| {
                     b.as_object()

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{Finding, operations};
 use crate::codegen_check::view;
-use crate::spec::escape;
+use crate::spec::pointer::escape;
 
 /// What progenitor makes of one response.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -159,7 +159,7 @@ fn responses(doc: &Value, operation: &Value, pointer: &str, id: &str, out: &mut 
                 ),
                 hint: "declare one media type per status, or, for a file download beside JSON, \
                        declare the file as `application/octet-stream` with `type: string, \
-                       format: binary` (build/view.rs rule 1 keeps it as a raw stream)"
+                       format: binary` (crates/codegen/src/view.rs rule 1 keeps it as a raw stream)"
                     .into(),
             });
         }
@@ -189,7 +189,7 @@ fn responses(doc: &Value, operation: &Value, pointer: &str, id: &str, out: &mut 
                 listing(&success)
             ),
             hint: "give the operation one success status with one body kind; a body that \
-                   depends on the request stays one status (see build/view.rs rule 1)"
+                   depends on the request stays one status (see crates/codegen/src/view.rs rule 1)"
                 .into(),
         });
     }

@@ -57,7 +57,7 @@ fn walk(node: &mut Value, pointer: &mut String, rewrites: &mut Vec<Rewrite>) {
             for (key, child) in map.iter_mut() {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                pointer.push_str(&vbo365_spec::pointer::escape(key));
                 walk(child, pointer, rewrites);
                 pointer.truncate(len);
             }

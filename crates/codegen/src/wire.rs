@@ -1,0 +1,354 @@
+//! The wire table: what the hand-written layer needs to know about the wire, derived from the
+//! spec and from the client progenitor generated from it, so that no hand-written file spells
+//! an operationId or an action key.
+//!
+//! - `Operation`: one variant per operation of the spec, with its operationId, method, path
+//!   template and the name of the generated client method (the `operation_id` progenitor
+//!   hands to the hooks).
+//! - `ALL` on every unit-only enum of `types` (the spec's string enums), for value lists such
+//!   as the CLI's `--region`.
+//! - `<Enum>Key` for every externally tagged enum of `types` whose variants carry data (the
+//!   item action's `oneOf` of single-key objects): the keys without their bodies, so code can
+//!   name an action before it has one.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// One operation of the spec.
+struct Op {
+    id: String,
+    method: String,
+    path: String,
+    client_name: String,
+}
+
+/// Generates the wire module's source from the generation view and the generated client.
+pub fn generate(spec: &openapiv3::OpenAPI, client: &syn::File) -> Result<TokenStream, String> {
+    let client_names = client_operation_names(client);
+    let ops = operations(spec, &client_names)?;
+    let types = client
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("the generated client has no `types` module")?;
+    let mut enums = TokenStream::new();
+    for item in types {
+        if let syn::Item::Enum(e) = item {
+            enums.extend(enum_support(e)?);
+        }
+    }
+    let operation = operation_enum(&ops);
+    let calls = calls(client, &ops)?;
+    Ok(quote! {
+        #[allow(unused_imports)]
+        use super::{types, ByteStream};
+        #operation
+        #enums
+        #calls
+    })
+}
+
+/// `call()` on every generated request builder: `send()`, with the error converted into the
+/// crate's `Error` naming the operation, and the value out of its `ResponseValue`.
+fn calls(client: &syn::File, ops: &[Op]) -> Result<TokenStream, String> {
+    let builders = client
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("the generated client has no `builder` module")?;
+    let mut out = TokenStream::new();
+    for op in ops {
+        let variant = upper_camel(&op.id);
+        let send = builders
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(i) => Some(i),
+                _ => None,
+            })
+            .filter(|i| matches!(&*i.self_ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == variant)))
+            .flat_map(|i| &i.items)
+            .find_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{}: the generated builder `{variant}` has no send()", op.id))?;
+        let value = response_value_type(&send.sig.output).ok_or_else(|| {
+            format!(
+                "{}: send() does not return Result<ResponseValue<T>, _>",
+                op.id
+            )
+        })?;
+        let doc = format!(
+            "Sends the request; a failure is a [`crate::Error`] that names `{}`.",
+            op.client_name
+        );
+        out.extend(quote! {
+            impl<'a> super::builder::#variant<'a> {
+                #[doc = #doc]
+                pub async fn call(self) -> Result<#value, crate::Error> {
+                    match self.send().await {
+                        Ok(value) => Ok(value.into_inner()),
+                        Err(error) => Err(crate::Error::from_generated(error, Operation::#variant).await),
+                    }
+                }
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// `T` of `-> Result<ResponseValue<T>, E>`.
+fn response_value_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let first_generic = |ty: &syn::Type, name: &str| -> Option<syn::Type> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    first_generic(&first_generic(ty, "Result")?, "ResponseValue")
+}
+
+/// The spec's operations in document order (paths, then methods in OpenAPI's order).
+fn operations(spec: &openapiv3::OpenAPI, client_names: &[String]) -> Result<Vec<Op>, String> {
+    let mut ops = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            return Err(format!("{path}: path items by reference are not supported"));
+        };
+        for (method, operation) in item.iter() {
+            let id = operation
+                .operation_id
+                .clone()
+                .ok_or_else(|| format!("{method} {path}: the operation has no operationId"))?;
+            // progenitor names the method by the operationId in snake case; match without
+            // relying on its case conversion, and fail if it ever names one differently.
+            let folded = fold(&id);
+            let client_name = client_names
+                .iter()
+                .find(|name| fold(name) == folded)
+                .cloned()
+                .ok_or_else(|| {
+                    format!("{id}: no generated client method carries this operation")
+                })?;
+            ops.push(Op {
+                id,
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                client_name,
+            });
+        }
+    }
+    Ok(ops)
+}
+
+fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The `operation_id`s of the generated `OperationInfo { operation_id: "…" }` literals.
+fn client_operation_names(client: &syn::File) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_expr_struct(&mut self, node: &'ast syn::ExprStruct) {
+            if node.path.is_ident("OperationInfo") {
+                for field in &node.fields {
+                    if let (
+                        syn::Member::Named(name),
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(value),
+                            ..
+                        }),
+                    ) = (&field.member, &field.expr)
+                        && name == "operation_id"
+                    {
+                        self.0.push(value.value());
+                    }
+                }
+            }
+            syn::visit::visit_expr_struct(self, node);
+        }
+    }
+    let mut names = Names(Vec::new());
+    syn::visit::Visit::visit_file(&mut names, client);
+    names.0.sort();
+    names.0.dedup();
+    names.0
+}
+
+fn operation_enum(ops: &[Op]) -> TokenStream {
+    let variants: Vec<Ident> = ops.iter().map(|op| upper_camel(&op.id)).collect();
+    let docs = ops
+        .iter()
+        .map(|op| format!("`{}` ({} {}).", op.id, op.method, op.path));
+    let ids = ops.iter().map(|op| &op.id);
+    let methods = ops.iter().map(|op| &op.method);
+    let paths = ops.iter().map(|op| &op.path);
+    let names = ops.iter().map(|op| &op.client_name);
+    let count = ops.len();
+    quote! {
+        /// Every operation of the spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Operation {
+            #( #[doc = #docs] #variants, )*
+        }
+
+        impl Operation {
+            /// Every operation, in the spec's order.
+            pub const ALL: [Operation; #count] = [ #( Self::#variants, )* ];
+
+            /// The spec's `operationId`.
+            pub const fn id(self) -> &'static str {
+                match self { #( Self::#variants => #ids, )* }
+            }
+
+            /// The HTTP method, upper case.
+            pub const fn method(self) -> &'static str {
+                match self { #( Self::#variants => #methods, )* }
+            }
+
+            /// The path template, as in the spec.
+            pub const fn path(self) -> &'static str {
+                match self { #( Self::#variants => #paths, )* }
+            }
+
+            /// The generated client's method: the `operation_id` the hooks are given.
+            pub const fn client_name(self) -> &'static str {
+                match self { #( Self::#variants => #names, )* }
+            }
+
+            /// The operation with this `operationId`.
+            pub fn from_id(id: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|op| op.id() == id)
+            }
+
+            /// The operation whose generated method has this name.
+            pub fn from_client_name(name: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|op| op.client_name() == name)
+            }
+        }
+
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.id())
+            }
+        }
+    }
+}
+
+/// `ALL` for a unit-only enum; a key enum for an externally tagged enum with data.
+fn enum_support(e: &syn::ItemEnum) -> Result<TokenStream, String> {
+    if e.variants.is_empty() || serde_attribute(&e.attrs, "untagged").is_some() {
+        return Ok(TokenStream::new());
+    }
+    let name = &e.ident;
+    let variants: Vec<&Ident> = e.variants.iter().map(|v| &v.ident).collect();
+    if e.variants.iter().all(|v| v.fields.is_empty()) {
+        let count = variants.len();
+        return Ok(quote! {
+            impl types::#name {
+                /// Every value, in the spec's order.
+                pub const ALL: [Self; #count] = [ #( Self::#variants, )* ];
+            }
+        });
+    }
+    if serde_attribute(&e.attrs, "tag").is_some() {
+        return Ok(TokenStream::new());
+    }
+    let key = format_ident!("{name}Key");
+    let wire: Vec<String> = e
+        .variants
+        .iter()
+        .map(|v| serde_attribute(&v.attrs, "rename").unwrap_or_else(|| v.ident.to_string()))
+        .collect();
+    let patterns: Vec<TokenStream> = e
+        .variants
+        .iter()
+        .map(|v| {
+            let ident = &v.ident;
+            match v.fields {
+                syn::Fields::Unit => quote!(Self::#ident),
+                syn::Fields::Unnamed(_) => quote!(Self::#ident(..)),
+                syn::Fields::Named(_) => quote!(Self::#ident { .. }),
+            }
+        })
+        .collect();
+    let count = variants.len();
+    let doc = format!("The keys of [`types::{name}`], without their bodies.");
+    let docs = wire.iter().map(|w| format!("`{w}`"));
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #key {
+            #( #[doc = #docs] #variants, )*
+        }
+
+        impl #key {
+            /// Every key, in the spec's order.
+            pub const ALL: [Self; #count] = [ #( Self::#variants, )* ];
+
+            /// The key on the wire.
+            pub const fn wire_name(self) -> &'static str {
+                match self { #( Self::#variants => #wire, )* }
+            }
+        }
+
+        impl types::#name {
+            /// Which key this value is sent under.
+            pub fn key(&self) -> #key {
+                match self { #( #patterns => #key::#variants, )* }
+            }
+        }
+    })
+}
+
+/// The value of `#[serde(name = "…")]` or the presence of `#[serde(name)]` (as "").
+fn serde_attribute(attrs: &[syn::Attribute], name: &str) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(name) {
+                found = Some(match meta.value() {
+                    Ok(value) => value.parse::<syn::LitStr>()?.value(),
+                    Err(_) => String::new(),
+                });
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+fn upper_camel(id: &str) -> Ident {
+    let mut chars = id.chars();
+    let name: String = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .into_iter()
+        .chain(chars.filter(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    Ident::new(&name, Span::call_site())
+}
