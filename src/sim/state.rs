@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::data::{Catalog, ItemData};
 use super::spelling::field_name;
 use crate::SecretString;
+use crate::generated::wire::Operation;
 use crate::types;
 
 /// A restore session.
@@ -315,9 +316,12 @@ impl Shared {
             missing.push(format!("{name} is not set"));
         }
         if !missing.is_empty() {
+            let put = Operation::PutVexEmailSettings;
             return Err(format!(
-                "The VEX email settings are not configured ({}); configure them with PUT /v4/VEXEmailSettings before sending.",
-                missing.join(", ")
+                "The VEX email settings are not configured ({}); configure them with {} {} before sending.",
+                missing.join(", "),
+                put.method(),
+                put.path()
             ));
         }
         if use_settings_sender {

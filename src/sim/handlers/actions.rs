@@ -14,7 +14,6 @@ use crate::sim::data::ItemData;
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
-use crate::sim::spelling::only_key;
 use crate::sim::state::{RestorePlan, SentMessage};
 use crate::sim::{msg, pst};
 use crate::types;
@@ -38,7 +37,7 @@ impl Sim {
         let item = self.item(mailbox, input)?;
         let action: types::MailboxItemAction = input.typed()?;
         // The action's key as the spec spells it, for messages about its fields.
-        let key = only_key(&action).unwrap_or_else(|| "body".into());
+        let key = action.key().wire_name();
         let stem = file_stem(&item.subject);
         match action {
             types::MailboxItemAction::ExportToPst(options) => {
@@ -73,7 +72,7 @@ impl Sim {
                     c,
                 ) = &credentials
                 {
-                    check_certificate(&key, c.application_certificate.expose())?;
+                    check_certificate(key, c.application_certificate.expose())?;
                 }
                 let plan = RestorePlan {
                     target_mailbox: mailbox.id,
@@ -85,7 +84,7 @@ impl Sim {
             }
             types::MailboxItemAction::RestoreTo(options) => {
                 if let types::RestoreToOptions::ApplicationCertificate(o) = &options {
-                    check_certificate(&key, o.application_certificate.expose())?;
+                    check_certificate(key, o.application_certificate.expose())?;
                 }
                 let target_email = with_restore_to!(&options, |o| &o.mailbox);
                 let target = self

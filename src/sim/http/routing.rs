@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::Value;
@@ -16,7 +16,8 @@ use serde_json::Value;
 use super::Sim;
 use super::errors::ApiError;
 use super::input::{BODY_LIMIT, Input};
-use crate::spec::{METHODS, SchemaValidator, Spec};
+use crate::generated::wire::Operation;
+use crate::spec::{Parameter, SchemaValidator, Spec};
 
 /// A parameter of an operation, with its compiled schema.
 pub struct Param {
@@ -37,10 +38,8 @@ pub struct BodySpec {
 
 /// One operation of the spec, as the server routes and checks it.
 pub struct Route {
-    /// The spec's operationId.
-    pub id: String,
-    pub path: String,
-    pub method: String,
+    /// Which operation of the generated table it is: its handler, method and path.
+    pub operation: Operation,
     pub secured: bool,
     pub params: Vec<Param>,
     pub body: Option<BodySpec>,
@@ -51,95 +50,68 @@ pub struct Route {
 
 /// The operations of `spec`, with everything compiled that each request needs.
 pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
-    let doc = spec.document();
-    let global_security = doc.get("security");
-    let paths = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or("the spec has no paths")?;
+    let global_security = spec.document().get("security");
     let mut out = Vec::new();
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let id = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("{method} {path} has no operationId"))?
-                .to_string();
-            // An operation is public if its security allows an empty requirement.
-            let secured = op
-                .get("security")
-                .or(global_security)
-                .and_then(Value::as_array)
-                .is_some_and(|reqs| {
-                    !reqs.is_empty()
-                        && !reqs
-                            .iter()
-                            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
-                });
-            let declared = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .chain(
-                    op.get("parameters")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten(),
-                );
-            let mut params = Vec::new();
-            for param in declared {
-                if let Some(param) = self::param(spec, &id, param)? {
-                    params.push(param);
-                }
-            }
-            let body = match op.get("requestBody").map(|b| spec.resolve(b)) {
-                Some(body) => Some(body_spec(spec, &id, body)?),
-                None => None,
-            };
-            let oauth_errors = op
-                .pointer("/responses/400")
-                .map(|r| spec.resolve(r))
-                .and_then(|r| r.pointer("/content/application~1json/schema/$ref"))
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.ends_with("/OAuthError"));
-            out.push(Route {
-                id,
-                path: path.clone(),
-                method: method.to_string(),
-                secured,
-                params,
-                body,
-                oauth_errors,
+    for op in spec.operations() {
+        let id = op
+            .id
+            .ok_or_else(|| format!("{} {} has no operationId", op.method, op.path))?;
+        let operation = Operation::from_id(id)
+            .ok_or_else(|| format!("{id}: not in the generated operation table"))?;
+        // An operation is public if its security allows an empty requirement.
+        let secured = op
+            .node
+            .get("security")
+            .or(global_security)
+            .and_then(Value::as_array)
+            .is_some_and(|reqs| {
+                !reqs.is_empty()
+                    && !reqs
+                        .iter()
+                        .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
             });
+        let mut params = Vec::new();
+        for parameter in &op.parameters {
+            if let Some(param) = param(spec, id, parameter)? {
+                params.push(param);
+            }
         }
+        let body = match op.request_body(spec) {
+            Some(body) => Some(body_spec(spec, id, body)?),
+            None => None,
+        };
+        let oauth_errors = op
+            .responses(spec)
+            .into_iter()
+            .find(|(status, _)| *status == "400")
+            .and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
+            .and_then(Value::as_str)
+            .is_some_and(|r| r.ends_with("/OAuthError"));
+        out.push(Route {
+            operation,
+            secured,
+            params,
+            body,
+            oauth_errors,
+        });
     }
     Ok(out)
 }
 
 /// A path or query parameter of operation `id`; `None` for the other locations.
-fn param(spec: &Spec, id: &str, param: &Value) -> Result<Option<Param>, String> {
-    let param = spec.resolve(param);
-    let name = param
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let location = param.get("in").and_then(Value::as_str).unwrap_or_default();
-    if location != "path" && location != "query" {
+fn param(spec: &Spec, id: &str, param: &Parameter<'_>) -> Result<Option<Param>, String> {
+    let name = param.name;
+    if param.location != "path" && param.location != "query" {
         return Ok(None);
     }
-    let schema = param.get("schema").cloned().unwrap_or(Value::Bool(true));
+    let schema = param.schema().cloned().unwrap_or(Value::Bool(true));
     let validator = spec
         .validator(&schema)
         .map_err(|e| format!("{id}: parameter {name}: {e}"))?;
     Ok(Some(Param {
         name: name.to_string(),
-        in_path: location == "path",
-        required: param
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        in_path: param.location == "path",
+        required: param.required(),
         schema,
         validator,
     }))
@@ -168,30 +140,24 @@ fn body_spec(spec: &Spec, id: &str, body: &Value) -> Result<BodySpec, String> {
 }
 
 impl Sim {
-    /// Hands a checked request to the handler of its operation.
+    /// Hands a checked request to the handler of its operation. The match is exhaustive: an
+    /// operation the spec adds does not compile until it has a handler here.
     async fn dispatch(&self, route: &Route, input: Input) -> Result<Response, ApiError> {
-        match route.id.as_str() {
-            "createToken" => self.create_token(&input),
-            "listOrganizations" => self.list_organizations(&input),
-            "exploreOrganization" => self.explore_organization(&input),
-            "listRestoreSessions" => self.list_restore_sessions(&input),
-            "getRestoreSession" => self.get_restore_session(&input),
-            "stopRestoreSession" => self.stop_restore_session(&input),
-            "getRestoreDeviceCode" => self.get_restore_device_code(&input),
-            "listMailboxes" => self.list_mailboxes(&input),
-            "listMailboxFolders" => self.list_mailbox_folders(&input),
-            "listMailboxItems" => self.list_mailbox_items(&input),
-            "getMailboxItem" => self.get_mailbox_item(&input),
-            "performMailboxItemAction" => self.perform_action(&input),
-            "getVexEmailSettings" => self.get_vex_settings(),
-            "putVexEmailSettings" => self.put_vex_settings(&input),
-            other => Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                format!(
-                    "the simulator does not implement {other} ({} {})",
-                    route.method, route.path
-                ),
-            )),
+        match route.operation {
+            Operation::CreateToken => self.create_token(&input),
+            Operation::ListOrganizations => self.list_organizations(&input),
+            Operation::ExploreOrganization => self.explore_organization(&input),
+            Operation::ListRestoreSessions => self.list_restore_sessions(&input),
+            Operation::GetRestoreSession => self.get_restore_session(&input),
+            Operation::StopRestoreSession => self.stop_restore_session(&input),
+            Operation::GetRestoreDeviceCode => self.get_restore_device_code(&input),
+            Operation::ListMailboxes => self.list_mailboxes(&input),
+            Operation::ListMailboxFolders => self.list_mailbox_folders(&input),
+            Operation::ListMailboxItems => self.list_mailbox_items(&input),
+            Operation::GetMailboxItem => self.get_mailbox_item(&input),
+            Operation::PerformMailboxItemAction => self.perform_action(&input),
+            Operation::GetVexEmailSettings => self.get_vex_settings(),
+            Operation::PutVexEmailSettings => self.put_vex_settings(&input),
         }
     }
 }
@@ -257,16 +223,17 @@ fn canonicalize(templates: &Templates, mut request: Request) -> Request {
     request
 }
 
+/// The filter for an operation's method (upper case, as the table spells it).
 fn method_filter(method: &str) -> Option<MethodFilter> {
     Some(match method {
-        "get" => MethodFilter::GET,
-        "put" => MethodFilter::PUT,
-        "post" => MethodFilter::POST,
-        "delete" => MethodFilter::DELETE,
-        "patch" => MethodFilter::PATCH,
-        "head" => MethodFilter::HEAD,
-        "options" => MethodFilter::OPTIONS,
-        "trace" => MethodFilter::TRACE,
+        "GET" => MethodFilter::GET,
+        "PUT" => MethodFilter::PUT,
+        "POST" => MethodFilter::POST,
+        "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
+        "HEAD" => MethodFilter::HEAD,
+        "OPTIONS" => MethodFilter::OPTIONS,
+        "TRACE" => MethodFilter::TRACE,
         _ => return None,
     })
 }
@@ -297,8 +264,9 @@ async fn read_whole_body(request: Request, next: axum::middleware::Next) -> Resp
 pub fn app(sim: Arc<Sim>) -> Result<Router, String> {
     let mut by_path: BTreeMap<String, MethodRouter<Arc<Sim>>> = BTreeMap::new();
     for (index, route) in sim.routes.iter().enumerate() {
-        let filter = method_filter(&route.method)
-            .ok_or_else(|| format!("{}: unsupported method {}", route.id, route.method))?;
+        let op = route.operation;
+        let filter = method_filter(op.method())
+            .ok_or_else(|| format!("{op}: unsupported method {}", op.method()))?;
         let handler = move |State(sim): State<Arc<Sim>>, request: Request| async move {
             let route = &sim.routes[index];
             let result = match sim.prepare(route, request).await {
@@ -307,13 +275,16 @@ pub fn app(sim: Arc<Sim>) -> Result<Router, String> {
             };
             result.unwrap_or_else(|error| error.into_response(route.oauth_errors))
         };
-        let methods = by_path.remove(&route.path).unwrap_or_default();
-        by_path.insert(route.path.clone(), methods.on(filter, handler));
+        let methods = by_path.remove(op.path()).unwrap_or_default();
+        by_path.insert(op.path().to_string(), methods.on(filter, handler));
     }
     let templates = Templates(
         sim.routes
             .iter()
-            .map(|route| route.path.split('/').map(str::to_string).collect())
+            .map(|route| {
+                let path = route.operation.path();
+                path.split('/').map(str::to_string).collect()
+            })
             .collect(),
     );
     let mut router = Router::new();
@@ -338,14 +309,21 @@ mod tests {
     fn the_token_endpoint_alone_is_public_and_answers_oauth_errors() {
         let spec = Spec::embedded();
         let routes = routes(&spec).unwrap();
-        assert_eq!(routes.len(), 14, "the spec's operations");
-        let token = routes.iter().find(|o| o.id == "createToken").unwrap();
+        for operation in Operation::ALL {
+            let count = routes.iter().filter(|r| r.operation == operation).count();
+            assert_eq!(count, 1, "{operation}: one route");
+        }
+        assert_eq!(routes.len(), Operation::ALL.len());
+        let token = routes
+            .iter()
+            .find(|r| r.operation == Operation::CreateToken)
+            .unwrap();
         assert!(!token.secured && token.oauth_errors);
         assert!(
             routes
                 .iter()
-                .filter(|o| o.id != "createToken")
-                .all(|o| o.secured)
+                .filter(|r| r.operation != Operation::CreateToken)
+                .all(|r| r.secured && !r.oauth_errors)
         );
     }
 
