@@ -26,10 +26,12 @@
 //! listed on [`Simulator`].
 
 mod data;
+mod handlers;
 mod http;
 mod msg;
 mod pst;
 mod request;
+mod spelling;
 mod state;
 mod tls;
 

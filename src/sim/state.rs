@@ -8,10 +8,15 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::data::{Catalog, ItemData};
+use super::spelling::field_name;
 use crate::SecretString;
+use crate::generated::wire::Operation;
 use crate::types;
 
 /// A restore session.
@@ -85,34 +90,45 @@ pub struct RestorePlan {
     pub exclude_deleted_items: bool,
 }
 
-/// The VEX email settings.
+/// The VEX email settings: the generated type that GET answers with, and the password, which
+/// the server keeps but never returns.
 #[derive(Debug, Clone)]
 struct Vex {
-    enable_notification: bool,
-    server: Option<String>,
-    port: u32,
-    use_authentication: bool,
-    user_name: Option<String>,
+    settings: types::VexEmailSettings,
     /// Kept so that a PUT behaves like the real server; never returned.
     #[allow(dead_code)]
     user_password: Option<SecretString>,
-    use_ssl: bool,
-    from: Option<String>,
 }
 
 impl Default for Vex {
+    /// A server with notifications off, no mail server, and port 25.
     fn default() -> Self {
         Self {
-            enable_notification: false,
-            server: None,
-            port: 25,
-            use_authentication: false,
-            user_name: None,
+            settings: types::VexEmailSettings {
+                enable_notification: Some(false),
+                port: std::num::NonZeroU32::new(25),
+                use_authentication: Some(false),
+                use_ssl: Some(false),
+                ..types::VexEmailSettings::default()
+            },
             user_password: None,
-            use_ssl: false,
-            from: None,
         }
     }
+}
+
+/// `current` with the properties that `update` sets, matched by their wire names, so that
+/// a property the spec adds to both schemas needs no code. Properties of `update` that `T`
+/// does not have are left out.
+fn merge<T: Serialize + DeserializeOwned>(
+    current: &T,
+    update: &impl Serialize,
+) -> Result<T, serde_json::Error> {
+    let mut merged = serde_json::to_value(current)?;
+    if let (Value::Object(into), Value::Object(from)) = (&mut merged, serde_json::to_value(update)?)
+    {
+        into.extend(from);
+    }
+    serde_json::from_value(merged)
 }
 
 struct Issued {
@@ -262,66 +278,50 @@ impl Shared {
     }
 
     pub fn vex_settings(&self) -> types::VexEmailSettings {
-        let vex = self.lock().vex.clone();
-        types::VexEmailSettings {
-            enable_notification: Some(vex.enable_notification),
-            server: vex.server,
-            port: std::num::NonZeroU32::new(vex.port),
-            use_authentication: Some(vex.use_authentication),
-            user_name: vex.user_name,
-            use_ssl: Some(vex.use_ssl),
-            from: vex.from,
-        }
+        self.lock().vex.settings.clone()
     }
 
-    pub fn update_vex_settings(&self, update: types::VexEmailSettingsUpdate) {
+    /// Applies a PUT of the VEX email settings: what it sets replaces, the rest stays.
+    pub fn update_vex_settings(
+        &self,
+        mut update: types::VexEmailSettingsUpdate,
+    ) -> Result<(), String> {
+        let password = update.user_password.take();
         let mut state = self.lock();
         let vex = &mut state.vex;
-        if let Some(v) = update.enable_notification {
-            vex.enable_notification = v;
+        vex.settings = merge(&vex.settings, &update)
+            .map_err(|e| format!("the settings cannot be updated: {e}"))?;
+        if password.is_some() {
+            vex.user_password = password;
         }
-        if let Some(v) = update.server {
-            vex.server = Some(v.to_string());
-        }
-        if let Some(v) = update.port {
-            vex.port = v.get();
-        }
-        if let Some(v) = update.use_authentication {
-            vex.use_authentication = v;
-        }
-        if let Some(v) = update.user_name {
-            vex.user_name = Some(v);
-        }
-        if let Some(v) = update.user_password {
-            vex.user_password = Some(v);
-        }
-        if let Some(v) = update.use_ssl {
-            vex.use_ssl = v;
-        }
-        if let Some(v) = update.from {
-            vex.from = Some(v);
-        }
+        Ok(())
     }
 
     /// Sends a message, or says which VEX email setting is missing. `to`/`from` of `None`
     /// mean the item's mailbox and the settings' sender.
     pub fn send(&self, mut message: SentMessage, use_settings_sender: bool) -> Result<(), String> {
         let mut state = self.lock();
-        let vex = &state.vex;
+        let vex = &state.vex.settings;
         let mut missing = Vec::new();
-        if !vex.enable_notification {
-            missing.push("enableNotification is false");
+        if vex.enable_notification != Some(true) {
+            let name = field_name!(types::VexEmailSettings, enable_notification);
+            missing.push(format!("{name} is false"));
         }
         if vex.server.is_none() {
-            missing.push("server is not set");
+            let name = field_name!(types::VexEmailSettings, server);
+            missing.push(format!("{name} is not set"));
         }
         if vex.from.is_none() && use_settings_sender {
-            missing.push("from is not set");
+            let name = field_name!(types::VexEmailSettings, from);
+            missing.push(format!("{name} is not set"));
         }
         if !missing.is_empty() {
+            let put = Operation::PutVexEmailSettings;
             return Err(format!(
-                "The VEX email settings are not configured ({}); configure them with PUT /v4/VEXEmailSettings before sending.",
-                missing.join(", ")
+                "The VEX email settings are not configured ({}); configure them with {} {} before sending.",
+                missing.join(", "),
+                put.method(),
+                put.path()
             ));
         }
         if use_settings_sender {
@@ -399,5 +399,38 @@ impl Shared {
             }
             None => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    #[test]
+    fn a_settings_update_replaces_what_it_sets_and_keeps_the_rest() {
+        let current = types::VexEmailSettings {
+            server: Some("smtp.example.com".into()),
+            port: NonZeroU32::new(25),
+            use_ssl: Some(false),
+            ..types::VexEmailSettings::default()
+        };
+        let update = types::VexEmailSettingsUpdate {
+            port: NonZeroU32::new(587),
+            use_ssl: Some(true),
+            user_password: Some(SecretString::new("never returned")),
+            ..types::VexEmailSettingsUpdate::default()
+        };
+        let merged = merge(&current, &update).unwrap();
+        assert_eq!(
+            merged,
+            types::VexEmailSettings {
+                server: Some("smtp.example.com".into()),
+                port: NonZeroU32::new(587),
+                use_ssl: Some(true),
+                ..types::VexEmailSettings::default()
+            }
+        );
     }
 }

@@ -1,0 +1,167 @@
+//! Mailboxes, their folders and their items, as a session exposes them.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use uuid::Uuid;
+
+use super::{json, mailboxes_path};
+use crate::sim::data::{ItemData, MailboxData, Person};
+use crate::sim::http::Sim;
+use crate::sim::http::errors::ApiError;
+use crate::sim::http::input::Input;
+use crate::types;
+
+/// Addresses as the v4 server lists them: separated by `;`, absent when there are none.
+fn emails(people: &[Person]) -> Option<String> {
+    (!people.is_empty()).then(|| {
+        people
+            .iter()
+            .map(|p| p.email.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    })
+}
+
+impl Sim {
+    fn mailbox_item(
+        &self,
+        input: &Input,
+        session: Uuid,
+        mailbox: &MailboxData,
+        item: &ItemData,
+    ) -> Result<types::MailboxItem, ApiError> {
+        let path = format!(
+            "{}/{}/Items/{}",
+            mailboxes_path(session),
+            mailbox.id,
+            crate::path::encode_segment(&item.id)
+        );
+        Ok(types::MailboxItem::builder()
+            .cc(emails(&item.cc))
+            .from(item.from.email.clone())
+            .id(item.id.clone())
+            .item_class("IPM.Note".to_string())
+            .links(self.self_links(input, &path)?)
+            .received(item.received)
+            .sent(item.sent)
+            .subject(item.subject.clone())
+            .to(emails(&item.to))
+            .try_into()?)
+    }
+
+    pub fn list_mailboxes(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailboxes = self.session_mailboxes(&session);
+        let page = self.page(input, mailboxes.len(), &[])?;
+        let results = mailboxes[page.window]
+            .iter()
+            .map(|m| {
+                let path = format!("{}/{}", mailboxes_path(session.id), m.id);
+                Ok(types::Mailbox::builder()
+                    .email(m.email.clone())
+                    .id(m.id)
+                    .is_archive(m.is_archive)
+                    .links(self.self_links(input, &path)?)
+                    .name(m.name.clone())
+                    .try_into()?)
+            })
+            .collect::<Result<Vec<types::Mailbox>, ApiError>>()?;
+        let page: types::MailboxPage = types::MailboxPage::builder()
+            .limit(page.limit)
+            .links(page.links)
+            .offset(page.offset)
+            .results(results)
+            .try_into()?;
+        Ok(json(StatusCode::OK, &page))
+    }
+
+    pub fn list_mailbox_folders(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let parent = input.query_str("parentId");
+        if let Some(parent) = parent
+            && mailbox.folder(parent).is_none()
+        {
+            return Err(ApiError::not_found(format!(
+                "Folder {parent} was not found."
+            )));
+        }
+        let folders: Vec<_> = mailbox
+            .folders
+            .iter()
+            .filter(|f| f.parent_id.as_deref() == parent)
+            .collect();
+        let extra: Vec<(&str, String)> = parent
+            .map(|p| ("parentId", p.to_string()))
+            .into_iter()
+            .collect();
+        let page = self.page(input, folders.len(), &extra)?;
+        let results = folders[page.window]
+            .iter()
+            .map(|f| {
+                let path = format!(
+                    "{}/{}/Folders/{}",
+                    mailboxes_path(session.id),
+                    mailbox.id,
+                    progenitor_client::encode_path(&f.id)
+                );
+                Ok(types::MailboxFolder::builder()
+                    .id(f.id.clone())
+                    .links(self.self_links(input, &path)?)
+                    .name(f.name.clone())
+                    .try_into()?)
+            })
+            .collect::<Result<Vec<types::MailboxFolder>, ApiError>>()?;
+        let page: types::FolderPage = types::FolderPage::builder()
+            .limit(page.limit)
+            .links(page.links)
+            .offset(page.offset)
+            .results(results)
+            .try_into()?;
+        Ok(json(StatusCode::OK, &page))
+    }
+
+    pub fn list_mailbox_items(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let folder = input.query_str("folderId");
+        if let Some(folder) = folder
+            && mailbox.folder(folder).is_none()
+        {
+            return Err(ApiError::not_found(format!(
+                "Folder {folder} was not found."
+            )));
+        }
+        let items: Vec<_> = mailbox
+            .items
+            .iter()
+            .filter(|i| folder.is_none_or(|f| i.folder_id == f))
+            .collect();
+        let extra: Vec<(&str, String)> = folder
+            .map(|f| ("folderId", f.to_string()))
+            .into_iter()
+            .collect();
+        let page = self.page(input, items.len(), &extra)?;
+        let results = items[page.window]
+            .iter()
+            .map(|i| self.mailbox_item(input, session.id, mailbox, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let page: types::ItemPage = types::ItemPage::builder()
+            .limit(page.limit)
+            .links(page.links)
+            .offset(page.offset)
+            .results(results)
+            .try_into()?;
+        Ok(json(StatusCode::OK, &page))
+    }
+
+    pub fn get_mailbox_item(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let item = self.item(mailbox, input)?;
+        Ok(json(
+            StatusCode::OK,
+            &self.mailbox_item(input, session.id, mailbox, item)?,
+        ))
+    }
+}

@@ -1,0 +1,117 @@
+//! Organizations and restore sessions: listing the organization, exploring it (which starts
+//! a session), reading and stopping sessions, and device codes for restores.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use uuid::Uuid;
+
+use super::{json, session_path};
+use crate::sim::http::Sim;
+use crate::sim::http::errors::ApiError;
+use crate::sim::http::input::Input;
+use crate::sim::state::Session;
+use crate::types;
+
+impl Sim {
+    fn restore_session(
+        &self,
+        input: &Input,
+        session: &Session,
+    ) -> Result<types::RestoreSession, ApiError> {
+        let state = if session.is_working() {
+            types::RestoreSessionState::Working
+        } else {
+            types::RestoreSessionState::Stopped
+        };
+        Ok(types::RestoreSession::builder()
+            .creation_time(session.created)
+            .end_time(session.ended)
+            .id(session.id)
+            .links(self.self_links(input, &session_path(session.id))?)
+            .name(session.name.clone())
+            .organization(self.shared.catalog.organization_name.clone())
+            .result(types::RestoreSessionResult::Success)
+            .state(state)
+            .type_(session.kind)
+            .try_into()?)
+    }
+
+    pub fn list_organizations(&self, input: &Input) -> Result<Response, ApiError> {
+        let catalog = self.catalog();
+        let path = format!("/v4/Organizations/{}", catalog.organization_id);
+        let organization: types::Organization = types::Organization::builder()
+            .id(catalog.organization_id)
+            .links(self.self_links(input, &path)?)
+            .name(catalog.organization_name.clone())
+            .type_("Office365".to_string())
+            .try_into()?;
+        Ok(json(StatusCode::OK, &vec![organization]))
+    }
+
+    pub fn explore_organization(&self, input: &Input) -> Result<Response, ApiError> {
+        let id = input.uuid("organizationId")?;
+        if id != self.catalog().organization_id {
+            return Err(ApiError::not_found(format!(
+                "Organization {id} was not found."
+            )));
+        }
+        let action: types::ExploreAction = input.typed()?;
+        let kind = match action.explore.type_ {
+            None | Some(types::ExploreOptionsType::Vex) => types::RestoreSessionType::Vex,
+            Some(types::ExploreOptionsType::Veod) => types::RestoreSessionType::Veod,
+            Some(types::ExploreOptionsType::Vesp) => types::RestoreSessionType::Vesp,
+        };
+        let session = self.shared.start_session(kind);
+        Ok(json(
+            StatusCode::CREATED,
+            &self.restore_session(input, &session)?,
+        ))
+    }
+
+    pub fn list_restore_sessions(&self, input: &Input) -> Result<Response, ApiError> {
+        let sessions = self.shared.sessions();
+        let page = self.page(input, sessions.len(), &[])?;
+        let results = sessions[page.window]
+            .iter()
+            .map(|s| self.restore_session(input, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let page: types::RestoreSessionPage = types::RestoreSessionPage::builder()
+            .limit(page.limit)
+            .links(page.links)
+            .offset(page.offset)
+            .results(results)
+            .try_into()?;
+        Ok(json(StatusCode::OK, &page))
+    }
+
+    pub fn get_restore_session(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.session(input)?;
+        Ok(json(
+            StatusCode::OK,
+            &self.restore_session(input, &session)?,
+        ))
+    }
+
+    pub fn stop_restore_session(&self, input: &Input) -> Result<Response, ApiError> {
+        let _: types::StopAction = input.typed()?;
+        let session = self.session(input)?;
+        self.shared.stop_session(session.id);
+        Ok(StatusCode::OK.into_response())
+    }
+
+    pub fn get_restore_device_code(&self, input: &Input) -> Result<Response, ApiError> {
+        self.working_session(input)?;
+        let _: types::RestoreDeviceCodeRequest = input.typed()?;
+        let code = Uuid::new_v4().simple().to_string()[..9].to_ascii_uppercase();
+        let url = "https://microsoft.com/devicelogin";
+        let device_code: types::RestoreDeviceCode = types::RestoreDeviceCode::builder()
+            .expires_in(900_i32)
+            .message(format!(
+                "To sign in, use a web browser to open the page {url} and enter the code {code} to authenticate."
+            ))
+            .user_code(code)
+            .verification_url(url.to_string())
+            .try_into()?;
+        Ok(json(StatusCode::OK, &device_code))
+    }
+}

@@ -1,0 +1,109 @@
+//! The HTTP side: one route per operation of the spec ([`routing`]), a generic front half
+//! that checks every request against the operation's own parameters and body schema
+//! ([`input`]), error answers ([`errors`]), and one handler per operation
+//! (`crate::sim::handlers`) that changes the state and builds the response from the
+//! generated types.
+
+pub mod errors;
+pub mod input;
+pub mod routing;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use super::data::Catalog;
+use super::state::Shared;
+use super::{RunningSimulator, SimConfig, SimError, pst, tls};
+use crate::spec::Spec;
+
+/// The server's shared parts.
+pub struct Sim {
+    pub spec: Spec,
+    pub routes: Vec<routing::Route>,
+    pub shared: Arc<Shared>,
+    pub scheme: &'static str,
+    /// `host:port` for links when a request has no usable `Host`.
+    pub authority: String,
+}
+
+/// Starts the server for `config`.
+pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
+    pst::check_size(config.pst_size).map_err(SimError::Config)?;
+    if config.token_lifetime > crate::MAX_TOKEN_LIFETIME {
+        return Err(SimError::Config(format!(
+            "the token lifetime must be at most {} s (366 days), got {} s",
+            crate::MAX_TOKEN_LIFETIME.as_secs(),
+            config.token_lifetime.as_secs()
+        )));
+    }
+    if config.username.trim().is_empty() {
+        return Err(SimError::Config("the username must not be empty".into()));
+    }
+    let spec = Spec::embedded();
+    let routes = routing::routes(&spec).map_err(SimError::Spec)?;
+    let requested = SocketAddr::new(config.addr, config.port);
+    let listener = std::net::TcpListener::bind(requested).map_err(|source| SimError::Bind {
+        addr: requested,
+        source,
+    })?;
+    let local_addr = listener.local_addr().map_err(|source| SimError::Bind {
+        addr: requested,
+        source,
+    })?;
+    let host = match config.addr {
+        IpAddr::V4(a) if a.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V6(a) if a.is_unspecified() => "[::1]".to_string(),
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
+    };
+    let authority = format!("{host}:{}", local_addr.port());
+    let scheme = if config.tls { "https" } else { "http" };
+    let shared = Arc::new(Shared::new(
+        Catalog::generate(config.seed),
+        config.username.clone(),
+        config.password.clone(),
+        config.token_lifetime,
+        config.pst_size,
+    ));
+    let sim = Arc::new(Sim {
+        spec,
+        routes,
+        shared: shared.clone(),
+        scheme,
+        authority: authority.clone(),
+    });
+    let app = routing::app(sim).map_err(SimError::Spec)?;
+    let handle = axum_server::Handle::new();
+    let bind_error = |source| SimError::Bind {
+        addr: requested,
+        source,
+    };
+    let (ca, task) = if config.tls {
+        let (ca, identity) =
+            tls::generate(config.addr, config.ca_dir.as_deref()).map_err(SimError::Tls)?;
+        let tls_config =
+            axum_server::tls_rustls::RustlsConfig::from_der(identity.chain, identity.key)
+                .await
+                .map_err(|e| SimError::Tls(e.to_string()))?;
+        let server = axum_server::from_tcp_rustls(listener, tls_config)
+            .map_err(bind_error)?
+            .handle(handle.clone());
+        (
+            Some(ca),
+            tokio::spawn(server.serve(app.into_make_service())),
+        )
+    } else {
+        let server = axum_server::from_tcp(listener)
+            .map_err(bind_error)?
+            .handle(handle.clone());
+        (None, tokio::spawn(server.serve(app.into_make_service())))
+    };
+    Ok(RunningSimulator {
+        base_url: format!("{scheme}://{authority}"),
+        local_addr,
+        ca,
+        shared,
+        handle,
+        task: Some(task),
+    })
+}

@@ -1,0 +1,359 @@
+//! The route table, read from the spec: one route per operation, with what its requests are
+//! checked against; the case-insensitive matching of literal path segments that the v4
+//! server does; and the dispatch of an operation to its handler.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Uri;
+use axum::response::Response;
+use axum::routing::{MethodFilter, MethodRouter};
+use serde_json::Value;
+
+use super::Sim;
+use super::errors::ApiError;
+use super::input::{BODY_LIMIT, Input};
+use crate::generated::wire::Operation;
+use crate::spec::{Parameter, SchemaValidator, Spec};
+
+/// A parameter of an operation, with its compiled schema.
+pub struct Param {
+    pub name: String,
+    pub in_path: bool,
+    pub required: bool,
+    pub schema: Value,
+    pub validator: SchemaValidator,
+}
+
+/// An operation's request body.
+pub struct BodySpec {
+    pub media_type: String,
+    pub schema: Value,
+    pub validator: SchemaValidator,
+    pub required: bool,
+}
+
+/// One operation of the spec, as the server routes and checks it.
+pub struct Route {
+    /// Which operation of the generated table it is: its handler, method and path.
+    pub operation: Operation,
+    pub secured: bool,
+    pub params: Vec<Param>,
+    pub body: Option<BodySpec>,
+    /// Whether the operation's 400 is an OAuth error (the token endpoint) rather than
+    /// `{message}`.
+    pub oauth_errors: bool,
+}
+
+/// The operations of `spec`, with everything compiled that each request needs.
+pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
+    let global_security = spec.document().get("security");
+    let mut out = Vec::new();
+    for op in spec.operations() {
+        let id = op
+            .id
+            .ok_or_else(|| format!("{} {} has no operationId", op.method, op.path))?;
+        let operation = Operation::from_id(id)
+            .ok_or_else(|| format!("{id}: not in the generated operation table"))?;
+        // An operation is public if its security allows an empty requirement.
+        let secured = op
+            .node
+            .get("security")
+            .or(global_security)
+            .and_then(Value::as_array)
+            .is_some_and(|reqs| {
+                !reqs.is_empty()
+                    && !reqs
+                        .iter()
+                        .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            });
+        let mut params = Vec::new();
+        for parameter in &op.parameters {
+            if let Some(param) = param(spec, id, parameter)? {
+                params.push(param);
+            }
+        }
+        let body = match op.request_body(spec) {
+            Some(body) => Some(body_spec(spec, id, body)?),
+            None => None,
+        };
+        let oauth_errors = op
+            .responses(spec)
+            .into_iter()
+            .find(|(status, _)| *status == "400")
+            .and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
+            .and_then(Value::as_str)
+            .is_some_and(|r| r.ends_with("/OAuthError"));
+        out.push(Route {
+            operation,
+            secured,
+            params,
+            body,
+            oauth_errors,
+        });
+    }
+    Ok(out)
+}
+
+/// A path or query parameter of operation `id`; `None` for the other locations.
+fn param(spec: &Spec, id: &str, param: &Parameter<'_>) -> Result<Option<Param>, String> {
+    let name = param.name;
+    if param.location != "path" && param.location != "query" {
+        return Ok(None);
+    }
+    let schema = param.schema().cloned().unwrap_or(Value::Bool(true));
+    let validator = spec
+        .validator(&schema)
+        .map_err(|e| format!("{id}: parameter {name}: {e}"))?;
+    Ok(Some(Param {
+        name: name.to_string(),
+        in_path: param.location == "path",
+        required: param.required(),
+        schema,
+        validator,
+    }))
+}
+
+/// The request body of operation `id`.
+fn body_spec(spec: &Spec, id: &str, body: &Value) -> Result<BodySpec, String> {
+    let (media_type, media) = body
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| c.iter().next())
+        .ok_or_else(|| format!("{id}: the request body has no content"))?;
+    let schema = media.get("schema").cloned().unwrap_or(Value::Bool(true));
+    let validator = spec
+        .validator(&schema)
+        .map_err(|e| format!("{id}: request body: {e}"))?;
+    Ok(BodySpec {
+        media_type: media_type.clone(),
+        schema,
+        validator,
+        required: body
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+impl Sim {
+    /// Hands a checked request to the handler of its operation. The match is exhaustive: an
+    /// operation the spec adds does not compile until it has a handler here.
+    async fn dispatch(&self, route: &Route, input: Input) -> Result<Response, ApiError> {
+        match route.operation {
+            Operation::CreateToken => self.create_token(&input),
+            Operation::ListOrganizations => self.list_organizations(&input),
+            Operation::ExploreOrganization => self.explore_organization(&input),
+            Operation::ListRestoreSessions => self.list_restore_sessions(&input),
+            Operation::GetRestoreSession => self.get_restore_session(&input),
+            Operation::StopRestoreSession => self.stop_restore_session(&input),
+            Operation::GetRestoreDeviceCode => self.get_restore_device_code(&input),
+            Operation::ListMailboxes => self.list_mailboxes(&input),
+            Operation::ListMailboxFolders => self.list_mailbox_folders(&input),
+            Operation::ListMailboxItems => self.list_mailbox_items(&input),
+            Operation::GetMailboxItem => self.get_mailbox_item(&input),
+            Operation::PerformMailboxItemAction => self.perform_action(&input),
+            Operation::GetVexEmailSettings => self.get_vex_settings(),
+            Operation::PutVexEmailSettings => self.put_vex_settings(&input),
+        }
+    }
+}
+
+/// The spec's paths, split for matching.
+struct Templates(Vec<Vec<String>>);
+
+impl Templates {
+    /// The request path spelled as the spec spells it: the v4 server matches literal path
+    /// segments case-insensitively (`/v4/Token`, `/v4/restoresessions`). Parameters keep
+    /// their raw, percent-encoded form.
+    fn canonical(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut best: Option<(usize, &Vec<String>)> = None;
+        for template in &self.0 {
+            if template.len() != segments.len() {
+                continue;
+            }
+            let mut literal_matches = 0;
+            let fits = template.iter().zip(&segments).all(|(t, s)| {
+                if t.starts_with('{') {
+                    !s.is_empty()
+                } else if t.eq_ignore_ascii_case(s) {
+                    literal_matches += 1;
+                    true
+                } else {
+                    false
+                }
+            });
+            if fits && best.is_none_or(|(n, _)| literal_matches > n) {
+                best = Some((literal_matches, template));
+            }
+        }
+        let (_, template) = best?;
+        Some(
+            template
+                .iter()
+                .zip(&segments)
+                .map(|(t, s)| if t.starts_with('{') { *s } else { t.as_str() })
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    }
+}
+
+fn canonicalize(templates: &Templates, mut request: Request) -> Request {
+    let uri = request.uri();
+    if let Some(path) = templates.canonical(uri.path())
+        && path != uri.path()
+    {
+        let path_and_query = match uri.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path,
+        };
+        let mut parts = uri.clone().into_parts();
+        if let Ok(pq) = path_and_query.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+        }
+    }
+    request
+}
+
+/// The filter for an operation's method (upper case, as the table spells it).
+fn method_filter(method: &str) -> Option<MethodFilter> {
+    Some(match method {
+        "GET" => MethodFilter::GET,
+        "PUT" => MethodFilter::PUT,
+        "POST" => MethodFilter::POST,
+        "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
+        "HEAD" => MethodFilter::HEAD,
+        "OPTIONS" => MethodFilter::OPTIONS,
+        "TRACE" => MethodFilter::TRACE,
+        _ => return None,
+    })
+}
+
+async fn not_found(request: Request) -> Response {
+    ApiError::not_found(format!(
+        "No HTTP resource was found that matches the request URI '{}'.",
+        request.uri().path()
+    ))
+    .into_response(false)
+}
+
+/// Reads every request body to its end before routing. An answer sent while the client is
+/// still sending (a 405 for `TRACE` with a body, a 401 before the body) makes the server close
+/// the connection, and a client can then see the connection end before the answer.
+async fn read_whole_body(request: Request, next: axum::middleware::Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(e) => ApiError::bad_request(format!("body: cannot be read: {e}")).into_response(false),
+    }
+}
+
+/// The app: one route per operation, behind the case-insensitive path rewrite.
+pub fn app(sim: Arc<Sim>) -> Result<Router, String> {
+    let mut by_path: BTreeMap<String, MethodRouter<Arc<Sim>>> = BTreeMap::new();
+    for (index, route) in sim.routes.iter().enumerate() {
+        let op = route.operation;
+        let filter = method_filter(op.method())
+            .ok_or_else(|| format!("{op}: unsupported method {}", op.method()))?;
+        let handler = move |State(sim): State<Arc<Sim>>, request: Request| async move {
+            let route = &sim.routes[index];
+            let result = match sim.prepare(route, request).await {
+                Ok(input) => sim.dispatch(route, input).await,
+                Err(error) => Err(error),
+            };
+            result.unwrap_or_else(|error| error.into_response(route.oauth_errors))
+        };
+        let methods = by_path.remove(op.path()).unwrap_or_default();
+        by_path.insert(op.path().to_string(), methods.on(filter, handler));
+    }
+    let templates = Templates(
+        sim.routes
+            .iter()
+            .map(|route| {
+                let path = route.operation.path();
+                path.split('/').map(str::to_string).collect()
+            })
+            .collect(),
+    );
+    let mut router = Router::new();
+    for (path, method_router) in by_path {
+        router = router.route(&path, method_router);
+    }
+    let router = router.fallback(not_found).with_state(sim);
+    let templates = Arc::new(templates);
+    let service = tower::ServiceExt::map_request(router, move |request: Request| {
+        canonicalize(&templates, request)
+    });
+    Ok(Router::new()
+        .fallback_service(service)
+        .layer(axum::middleware::from_fn(read_whole_body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_endpoint_alone_is_public_and_answers_oauth_errors() {
+        let spec = Spec::embedded();
+        let routes = routes(&spec).unwrap();
+        for operation in Operation::ALL {
+            let count = routes.iter().filter(|r| r.operation == operation).count();
+            assert_eq!(count, 1, "{operation}: one route");
+        }
+        assert_eq!(routes.len(), Operation::ALL.len());
+        let token = routes
+            .iter()
+            .find(|r| r.operation == Operation::CreateToken)
+            .unwrap();
+        assert!(!token.secured && token.oauth_errors);
+        assert!(
+            routes
+                .iter()
+                .filter(|r| r.operation != Operation::CreateToken)
+                .all(|r| r.secured && !r.oauth_errors)
+        );
+    }
+
+    #[test]
+    fn literal_path_segments_match_in_any_case_and_parameters_stay_raw() {
+        let templates = Templates(
+            [
+                "/v4/token",
+                "/v4/RestoreSessions/{restoreSessionId}",
+                "/v4/RestoreSessions/{restoreSessionId}/Action",
+                "/v4/RestoreSessions/{id}/Organization/Mailboxes/{m}/Items/{itemId}/Action",
+            ]
+            .iter()
+            .map(|p| p.split('/').map(str::to_string).collect())
+            .collect(),
+        );
+        assert_eq!(
+            templates.canonical("/v4/Token").as_deref(),
+            Some("/v4/token")
+        );
+        assert_eq!(
+            templates.canonical("/V4/restoresessions/AbC").as_deref(),
+            Some("/v4/RestoreSessions/AbC")
+        );
+        assert_eq!(
+            templates
+                .canonical("/v4/restoresessions/s/organization/mailboxes/m/items/a%2Fb%3D/action")
+                .as_deref(),
+            Some("/v4/RestoreSessions/s/Organization/Mailboxes/m/Items/a%2Fb%3D/Action")
+        );
+        assert_eq!(templates.canonical("/v4/nothing"), None);
+    }
+}
