@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use crate::generated::types::{self, MailboxItemAction};
-use crate::generated::wire::MailboxItemActionKey;
+use crate::generated::wire::MailboxItemActionKey::{self, self as Key};
 use crate::{Error, SecretString, validate};
 
 /// One validated action body.
@@ -271,12 +271,15 @@ impl Action {
                 user_name,
                 password,
             } => O::UserPasswordCredentials(types::UserPasswordCredentials {
-                user_name: non_empty("restoretoOriginallocation.userName", user_name)?,
+                user_name: non_empty(
+                    &field(Key::RestoretoOriginallocation, "userName"),
+                    user_name,
+                )?,
                 user_password: password,
             }),
             Credentials::DeviceCode(code) => {
                 O::DeviceCodeCredentials(types::DeviceCodeCredentials {
-                    user_code: non_empty("restoretoOriginallocation.userCode", code)?,
+                    user_code: non_empty(&field(Key::RestoretoOriginallocation, "userCode"), code)?,
                 })
             }
             Credentials::ApplicationCertificate {
@@ -336,14 +339,14 @@ impl Action {
             } => restore_to!(
                 UserPassword,
                 RestoreToWithUserPassword {
-                    user_name: non_empty("restoreTo.userName", user_name)?,
+                    user_name: non_empty(&field(Key::RestoreTo, "userName"), user_name)?,
                     user_password: password,
                 }
             ),
             Credentials::DeviceCode(code) => restore_to!(
                 DeviceCode,
                 RestoreToWithDeviceCode {
-                    user_code: non_empty("restoreTo.userCode", code)?,
+                    user_code: non_empty(&field(Key::RestoreTo, "userCode"), code)?,
                 }
             ),
             Credentials::ApplicationCertificate {
@@ -408,6 +411,11 @@ impl TryFrom<MailboxItemAction> for Action {
         validate::action(&body)?;
         Ok(Self(body))
     }
+}
+
+/// A field of an action's body, named as the server names it: `restoreTo.userName`.
+fn field(key: Key, name: &str) -> String {
+    format!("{}.{name}", key.wire_name())
 }
 
 fn non_empty<T: TryFrom<String>>(field: &str, value: String) -> Result<T, Error> {

@@ -127,7 +127,11 @@ pub fn build<S: Scope>(action: &ActionCommand<S>) -> Result<Action, Failure> {
         }
         ActionCommand::RestoreTo { args, .. } => {
             // Check the address before asking for a password that would be wasted.
-            vbo365::validate::email("restoreTo.mailbox", &args.mailbox).map_err(invalid)?;
+            vbo365::validate::email(
+                &format!("{}.mailbox", ActionKind::RestoreTo.wire_name()),
+                &args.mailbox,
+            )
+            .map_err(invalid)?;
             let credentials = read_credentials(&args.credentials)?;
             Action::restore_to(args.mailbox.clone(), credentials, args.options.clone())
                 .map_err(invalid)

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::json;
 use vbo365::sim::{SimConfig, Simulator};
-use vbo365::{Action, ActionOutcome, Client, Credentials, Destination, RestoreOptions, types};
+use vbo365::{
+    Action, ActionKind, ActionOutcome, Client, Credentials, Destination, RestoreOptions, types,
+};
 
 use super::action::statistics_text;
 use super::args::DemoArgs;
@@ -138,11 +140,12 @@ async fn steps(
             ..RestoreOptions::default()
         },
     )?;
-    for (action, label) in [
-        (original.clone(), "restoretoOriginallocation"),
-        (original, "restoretoOriginallocation (again)"),
-        (to_other, "restoreTo"),
+    for (action, again) in [
+        (original.clone(), ""),
+        (original, " (again)"),
+        (to_other, ""),
     ] {
+        let label = format!("{}{again}", action.kind().wire_name());
         let ActionOutcome::Restored(restored) = run(action).await? else {
             return Err(Failure::internal(format!("{label} returned no statistics")));
         };
@@ -154,7 +157,8 @@ async fn steps(
     // Sending needs the VEX email settings: show the server's refusal, then configure them.
     match run(Action::send_to_default_address()).await {
         Err(refused) => say(format!(
-            "sendtoDefaultaddress before the VEX settings: refused ({refused})"
+            "{} before the VEX settings: refused ({refused})",
+            ActionKind::SendToDefaultAddress.wire_name()
         )),
         Ok(_) => {
             return Err(Failure::internal(

@@ -181,7 +181,7 @@ fn join(at: &str, name: &str) -> String {
 fn field(root: &str, error: &ValidationError<'_>) -> String {
     let mut out = root.to_string();
     for segment in error.instance_path().as_str().split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let segment = crate::spec::pointer::unescape(segment);
         if segment.parse::<usize>().is_ok() {
             out.push_str(&format!("[{segment}]"));
         } else {

@@ -87,20 +87,33 @@ pub fn findings(root: &Path, words: &BTreeSet<String>) -> Vec<String> {
     out
 }
 
-/// Calls `found` with the line and value of every string literal outside doc attributes.
+/// Calls `found` with the line and value of every string literal outside doc attributes and
+/// outside items marked `#[cfg(test)]`: tests pin the wire on purpose, with the exact bytes.
 fn literals(tokens: TokenStream, found: &mut impl FnMut(usize, &str)) {
     let mut previous_was_pound = false;
+    let mut skipping_test_item = false;
     for token in tokens {
         match &token {
-            TokenTree::Group(group) => {
-                let is_doc = previous_was_pound
-                    && group.delimiter() == Delimiter::Bracket
-                    && matches!(group.stream().into_iter().next(),
-                        Some(TokenTree::Ident(ident)) if ident == "doc");
-                if !is_doc {
+            TokenTree::Group(group)
+                if previous_was_pound && group.delimiter() == Delimiter::Bracket =>
+            {
+                let text = group.stream().to_string().replace(' ', "");
+                if text == "cfg(test)" || text.starts_with("cfg(all(test") {
+                    skipping_test_item = true;
+                } else if !text.starts_with("doc") {
                     literals(group.stream(), found);
                 }
             }
+            TokenTree::Group(group)
+                if skipping_test_item && group.delimiter() == Delimiter::Brace =>
+            {
+                skipping_test_item = false;
+            }
+            TokenTree::Punct(p) if skipping_test_item && p.as_char() == ';' => {
+                skipping_test_item = false;
+            }
+            _ if skipping_test_item => {}
+            TokenTree::Group(group) => literals(group.stream(), found),
             TokenTree::Literal(literal) => {
                 if let Ok(syn::Lit::Str(text)) = syn::parse_str::<syn::Lit>(&literal.to_string()) {
                     found(literal.span().start().line, &text.value());
@@ -124,7 +137,11 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
             for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
                 pending.push(entry.path());
             }
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path.extension().is_some_and(|e| e == "rs")
+            // Test modules in files of their own, and this rule's own file (test-only).
+            && !path.ends_with("tests.rs")
+            && !path.ends_with("xtask/src/wire_literals.rs")
+        {
             out.push(path);
         }
     }
@@ -180,13 +197,17 @@ mod tests {
             "/// `exportToPst` is prose.\n//! so is `savetoMsg`\nconst A: &str = \"x\";\n\
              fn f() { let _ = format!(\"{}.mailbox\", \"restoreTo\"); }\n\
              #[doc = \"listMailboxes\"] fn g() { json!({\"savetoMsg\": null}); }\n\
-             const B: &str = r#\"create_token\"#;\n",
+             const B: &str = r#\"create_token\"#;\n\
+             #[cfg(test)]\nmod tests { const C: &str = \"savetoMsg\"; }\n\
+             #[cfg(test)]\nconst D: &str = \"savetoMsg\";\nconst E: &str = \"restoreTo\";\n",
         )
         .unwrap();
         let found = findings(dir.path(), &words);
-        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found.len(), 4, "{found:?}");
         assert!(found[0].starts_with("src/a.rs:4:") && found[0].ends_with("`restoreTo`"));
         assert!(found[1].contains("`savetoMsg`"));
         assert!(found[2].starts_with("src/a.rs:6:"));
+        // After the test-only items, the rule applies again.
+        assert!(found[3].starts_with("src/a.rs:11:"), "{found:?}");
     }
 }

@@ -27,8 +27,8 @@ pub enum Kind {
 impl Kind {
     pub fn label(self) -> &'static str {
         match self {
-            Self::Restore => "restore (restoretoOriginallocation)",
-            Self::Send => "send (sendtoDefaultaddress)",
+            Self::Restore => "restore (`vbo item restore`)",
+            Self::Send => "send (`vbo item send`)",
         }
     }
 

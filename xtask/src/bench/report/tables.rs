@@ -13,7 +13,7 @@ pub(super) fn render_downloads(md: &mut String, downloads: &[SizeResult]) {
     let _ = writeln!(md, "## Downloads\n");
     let _ = writeln!(
         md,
-        "One `exportToPst` of the simulator (a separate `vbo sim --no-tls` process, so its memory \
+        "One PST export of the simulator (a separate `vbo sim --no-tls` process, so its memory \
          is not the client's) over loopback HTTP. All fetch the same bytes: curl replays the \
          client's own token and Action requests, captured by the counting proxy; the raw \
          ceiling copies a file of the very same bytes, fetched once before the runs and held in \
