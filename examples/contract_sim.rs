@@ -77,7 +77,12 @@ async fn main() -> Result<()> {
 
     let msg_path = out.join("item.msg");
     let outcome = client
-        .perform_action(session.id, mailbox.id, &item.id, &Action::save_to_msg())
+        .perform_action(
+            session.session_id(),
+            mailbox.mailbox_id(),
+            &item.id,
+            &Action::save_to_msg(),
+        )
         .await?;
     save(outcome, &msg_path).await?;
 
@@ -85,8 +90,8 @@ async fn main() -> Result<()> {
     sim.set_pst_size(SPLIT_EXPORT_SIZE)?;
     let outcome = client
         .perform_action(
-            session.id,
-            mailbox.id,
+            session.session_id(),
+            mailbox.mailbox_id(),
             &item.id,
             &Action::export_to_pst_split(SPLIT_LIMIT)?,
         )

@@ -4,10 +4,9 @@
 use std::path::PathBuf;
 
 use futures_util::StreamExt as _;
-use uuid::Uuid;
 
 use crate::download::{Destination, SavedFile};
-use crate::{Action, ActionOutcome, Client, Error, Restored, Sent};
+use crate::{Action, ActionOutcome, Client, Error, MailboxId, Restored, Sent, SessionId};
 
 /// What one item of a bulk run came to.
 #[derive(Debug)]
@@ -45,8 +44,8 @@ impl Client {
     /// invalid; after that, every item gets its own result.
     pub async fn perform_bulk(
         &self,
-        restore_session_id: Uuid,
-        mailbox_id: Uuid,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
         item_ids: Vec<String>,
         action: &Action,
         options: &BulkOptions,
@@ -109,8 +108,8 @@ impl Client {
 
     async fn bulk_one(
         &self,
-        session: Uuid,
-        mailbox: Uuid,
+        session: SessionId,
+        mailbox: MailboxId,
         item_id: &str,
         action: &Action,
         destination: Option<&Destination>,

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::Instrument as _;
-use uuid::Uuid;
 
 use crate::auth::Grant;
 use crate::generated::wire::Operation;
@@ -15,7 +14,9 @@ use crate::hooks::{Inner, Shared};
 /// The item action: one operation for all six actions.
 const ACTION_OPERATION: Operation = Operation::PerformMailboxItemAction;
 use crate::outcome::Answer;
-use crate::{Action, ActionOutcome, Error, ItemAction, RetryPolicy, SecretString};
+use crate::{
+    Action, ActionOutcome, Error, ItemAction, MailboxId, RetryPolicy, SecretString, SessionId,
+};
 
 /// Default time to establish a TCP (and TLS) connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -287,8 +288,8 @@ impl Client {
     /// that does not fit the action is an error that says what came back.
     pub async fn perform<A: ItemAction>(
         &self,
-        restore_session_id: Uuid,
-        mailbox_id: Uuid,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
         item_id: &str,
         action: &A,
     ) -> Result<A::Outcome, Error> {
@@ -304,8 +305,8 @@ impl Client {
     /// checked as [`Client::perform`] checks it.
     pub async fn perform_action(
         &self,
-        restore_session_id: Uuid,
-        mailbox_id: Uuid,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
         item_id: &str,
         action: &Action,
     ) -> Result<ActionOutcome, Error> {
@@ -319,8 +320,8 @@ impl Client {
 
     async fn send_action(
         &self,
-        restore_session_id: Uuid,
-        mailbox_id: Uuid,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
         item_id: &str,
         action: &Action,
     ) -> Result<Answer, Error> {

@@ -39,12 +39,15 @@ pub mod generated {
 mod action;
 mod auth;
 mod bulk;
+pub mod check;
 mod client;
 mod download;
 mod error;
 mod file_download;
 mod hooks;
+mod ids;
 mod item_action;
+mod operations;
 mod outcome;
 mod paging;
 mod path;
@@ -56,7 +59,7 @@ mod server_message;
 pub mod sim;
 #[cfg(feature = "spec")]
 pub mod spec;
-pub mod validate;
+mod validate;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
 pub use auth::{MAX_TOKEN_LIFETIME, RefreshedToken, token_lifetime};
@@ -69,6 +72,7 @@ pub use error::{Error, Report};
 pub use file_download::{FileDownload, FileKind};
 pub use generated::types;
 pub use generated::wire::Operation;
+pub use ids::{MailboxId, OrganizationId, SessionId};
 pub use item_action::{
     ExportToPst, ItemAction, RestoreTo, RestoreToOriginalLocation, SaveToMsg, SendToDefaultAddress,
     SendToDifferentAddress,

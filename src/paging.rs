@@ -5,10 +5,8 @@
 use std::future::Future;
 use std::num::NonZeroU32;
 
-use uuid::Uuid;
-
 use crate::generated::types;
-use crate::{Client, Error};
+use crate::{Client, Error, MailboxId, SessionId};
 
 /// Results asked for per request: the server's maximum in practice, to keep requests few.
 const PAGE_SIZE: NonZeroU32 = NonZeroU32::new(100).expect("non-zero");
@@ -98,7 +96,7 @@ impl Client {
     }
 
     /// Every mailbox of the organization in a restore session.
-    pub async fn all_mailboxes(&self, session: Uuid) -> Result<Vec<types::Mailbox>, Error> {
+    pub async fn all_mailboxes(&self, session: SessionId) -> Result<Vec<types::Mailbox>, Error> {
         collect(|offset| async move {
             self.api()
                 .list_mailboxes()
@@ -114,8 +112,8 @@ impl Client {
     /// Every folder of a mailbox under `parent` (the top-level folders when `None`).
     pub async fn all_folders(
         &self,
-        session: Uuid,
-        mailbox: Uuid,
+        session: SessionId,
+        mailbox: MailboxId,
         parent: Option<&str>,
     ) -> Result<Vec<types::MailboxFolder>, Error> {
         if let Some(parent) = parent {
@@ -140,8 +138,8 @@ impl Client {
     /// Every item of a mailbox, or of one of its folders.
     pub async fn all_items(
         &self,
-        session: Uuid,
-        mailbox: Uuid,
+        session: SessionId,
+        mailbox: MailboxId,
         folder: Option<&str>,
     ) -> Result<Vec<types::MailboxItem>, Error> {
         if let Some(folder) = folder {

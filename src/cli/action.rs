@@ -127,7 +127,7 @@ pub fn build<S: Scope>(action: &ActionCommand<S>) -> Result<Action, Failure> {
         }
         ActionCommand::RestoreTo { args, .. } => {
             // Check the address before asking for a password that would be wasted.
-            vbo365::validate::email(
+            vbo365::check::email(
                 &format!("{}.mailbox", ActionKind::RestoreTo.wire_name()),
                 &args.mailbox,
             )

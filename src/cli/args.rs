@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 use vbo365::types;
+use vbo365::{MailboxId, OrganizationId, SessionId};
 
 pub use super::action_args::*;
 use super::parse::{ItemIdParser, WireEnumParser, parse_seconds, parse_size};
@@ -182,7 +183,7 @@ pub enum SessionCommand {
     Create {
         /// Organization ID (`vbo org list`)
         #[arg(long, value_name = "ID")]
-        org: Uuid,
+        org: OrganizationId,
         /// Point in time to explore, RFC 3339 (default: the latest backup)
         #[arg(long, value_name = "DATETIME")]
         at: Option<chrono::DateTime<chrono::Utc>>,
@@ -198,12 +199,12 @@ pub enum SessionCommand {
     /// Show a restore session
     Show {
         /// Restore session ID
-        session: Uuid,
+        session: SessionId,
     },
     /// Stop a restore session
     Stop {
         /// Restore session ID
-        session: Uuid,
+        session: SessionId,
     },
 }
 
@@ -212,7 +213,7 @@ pub enum MailboxCommand {
     /// List the mailboxes of a restore session (all pages)
     List {
         #[arg(long, value_name = "ID")]
-        session: Uuid,
+        session: SessionId,
     },
 }
 
@@ -233,10 +234,10 @@ pub enum FolderCommand {
 pub struct MailboxRef {
     /// Restore session ID
     #[arg(long, value_name = "ID")]
-    pub session: Uuid,
+    pub session: SessionId,
     /// Mailbox ID (`vbo mailbox list`)
     #[arg(long, value_name = "ID")]
-    pub mailbox_id: Uuid,
+    pub mailbox_id: MailboxId,
 }
 
 /// One item of a mailbox: where `vbo item` runs an action.
@@ -316,7 +317,7 @@ pub struct VexSetArgs {
 pub struct DeviceCodeArgs {
     /// Restore session ID
     #[arg(long, value_name = "ID")]
-    pub session: Uuid,
+    pub session: SessionId,
     /// Azure AD application used for the restore
     #[arg(long, value_name = "ID")]
     pub app_id: Option<Uuid>,

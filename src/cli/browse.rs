@@ -12,8 +12,7 @@ use super::run::Ctx;
 pub async fn org(ctx: &Ctx, command: &OrgCommand) -> Result<(), Failure> {
     match command {
         OrgCommand::List => {
-            let request = ctx.client.api().list_organizations();
-            let orgs = ctx.call(request.call()).await?;
+            let orgs = ctx.call(ctx.client.organizations()).await?;
             let rows = orgs
                 .iter()
                 .map(|o| vec![o.id.to_string(), o.name.clone(), opt(&o.type_)])
@@ -79,14 +78,10 @@ pub async fn item(ctx: &Ctx, command: &ItemCommand) -> Result<(), Failure> {
             items_table(ctx, &items, &items)
         }
         ItemCommand::Show { item } => {
-            let request = ctx
-                .client
-                .api()
-                .get_mailbox_item()
-                .restore_session_id(item.mailbox.session)
-                .mailbox_id(item.mailbox.mailbox_id)
-                .item_id(item.item.as_str());
-            let found = ctx.call(request.call()).await?;
+            let request =
+                ctx.client
+                    .mailbox_item(item.mailbox.session, item.mailbox.mailbox_id, &item.item);
+            let found = ctx.call(request).await?;
             items_table(ctx, &found, std::slice::from_ref(&found))
         }
         ItemCommand::Action(_) => Err(Failure::internal("this command has its own plan")),

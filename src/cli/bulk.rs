@@ -66,7 +66,7 @@ fn read_ids(path: &Path, password_stdin: bool) -> Result<Vec<String>, Failure> {
             continue;
         }
         // The same rule as `vbo item`: one path segment within the spec's bounds.
-        vbo365::validate::item_id("itemId", id).map_err(|e| {
+        vbo365::check::item_id("itemId", id).map_err(|e| {
             let rule = e.rule().map_or_else(|| e.to_string(), str::to_string);
             Failure::usage(format!(
                 "invalid `--ids`: line {} of {}: the item id {rule}",

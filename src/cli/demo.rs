@@ -55,35 +55,30 @@ async fn steps(
         token.expires_in
     ));
 
-    let orgs = client.api().list_organizations().call().await?;
+    let orgs = client.organizations().await?;
     let org = orgs
         .first()
         .ok_or_else(|| Failure::internal("the simulator has no organization"))?;
-    let explore = types::ExploreAction {
-        explore: types::ExploreOptions {
-            type_: Some(types::ExploreOptionsType::Vex),
-            ..Default::default()
-        },
+    let explore = types::ExploreOptions {
+        type_: Some(types::ExploreOptionsType::Vex),
+        ..Default::default()
     };
-    let session = client
-        .api()
-        .explore_organization()
-        .organization_id(org.id)
-        .body(explore)
-        .call()
-        .await?;
+    let session = client.explore(org.organization_id(), explore).await?;
+    let session_id = session.session_id();
     say(format!(
         "started restore session {} for {}",
         session.id, org.name
     ));
 
-    let mailboxes = client.all_mailboxes(session.id).await?;
+    let mailboxes = client.all_mailboxes(session_id).await?;
     let mut users = mailboxes.iter().filter(|m| m.is_archive != Some(true));
     let (source, target) = match (users.next(), users.next()) {
         (Some(a), Some(b)) => (a, b),
         _ => return Err(Failure::internal("the simulator needs two mailboxes")),
     };
-    let items = client.all_items(session.id, source.id, None).await?;
+    let items = client
+        .all_items(session_id, source.mailbox_id(), None)
+        .await?;
     let item = items
         .first()
         .ok_or_else(|| Failure::internal("the mailbox has no items"))?;
@@ -94,12 +89,13 @@ async fn steps(
         items.len(),
         item.subject.as_deref().unwrap_or("")
     ));
+    let source_id = source.mailbox_id();
     let run = |action: Action| {
         let client = client.clone();
         let item_id = item.id.clone();
         async move {
             client
-                .perform_action(session.id, source.id, &item_id, &action)
+                .perform_action(session_id, source_id, &item_id, &action)
                 .await
         }
     };
@@ -174,12 +170,7 @@ async fn steps(
         from: Some("vbo@westsupport.onmicrosoft.com".into()),
         ..Default::default()
     };
-    client
-        .api()
-        .put_vex_email_settings()
-        .body(settings)
-        .call()
-        .await?;
+    client.set_vex_email_settings(settings).await?;
     say("configured the VEX email settings".into());
     for action in [
         Action::send_to_default_address(),
@@ -195,14 +186,7 @@ async fn steps(
         say(format!("{wire}: sent"));
     }
 
-    let stop = types::StopAction { stop: None };
-    client
-        .api()
-        .stop_restore_session()
-        .restore_session_id(session.id)
-        .body(stop)
-        .call()
-        .await?;
+    client.stop_restore_session(session_id).await?;
     say(format!("stopped restore session {}", session.id));
 
     let outbox: Vec<_> = sim

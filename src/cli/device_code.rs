@@ -15,13 +15,9 @@ pub async fn get(ctx: &Ctx, args: &DeviceCodeArgs) -> Result<(), Failure> {
         target_organization_name: args.org_name.clone(),
         target_region: args.region,
     };
-    let request = ctx
-        .client
-        .api()
-        .get_restore_device_code()
-        .restore_session_id(args.session)
-        .body(body);
-    let code = ctx.call(request.call()).await?;
+    let code = ctx
+        .call(ctx.client.restore_device_code(args.session, body))
+        .await?;
     let text = code.message.clone().unwrap_or_else(|| {
         format!(
             "enter {} at {}",

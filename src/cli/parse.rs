@@ -25,7 +25,7 @@ impl clap::builder::TypedValueParser for ItemIdParser {
         let text = value
             .to_str()
             .ok_or_else(|| refuse(ErrorKind::InvalidUtf8, "must be UTF-8"))?;
-        vbo365::validate::item_id("itemId", text)
+        vbo365::check::item_id("itemId", text)
             .map(|()| text.to_string())
             .map_err(|e| refuse(ErrorKind::ValueValidation, e.rule().unwrap_or("is refused")))
     }

@@ -93,7 +93,7 @@ pub async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<()
 
 /// `vbo session create|list|show|stop`.
 pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), Failure> {
-    let api = ctx.client.api();
+    let client = &ctx.client;
     match command {
         SessionCommand::List => {
             let sessions = ctx
@@ -104,8 +104,7 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
             sessions_table(ctx, &sessions, &sessions)
         }
         SessionCommand::Show { session } => {
-            let request = api.get_restore_session().restore_session_id(*session);
-            let session = ctx.call(request.call()).await?;
+            let session = ctx.call(client.restore_session(*session)).await?;
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         SessionCommand::Create {
@@ -114,24 +113,17 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
             show_deleted,
             all_versions,
         } => {
-            let body = types::ExploreAction {
-                explore: types::ExploreOptions {
-                    datetime: *at,
-                    type_: Some(types::ExploreOptionsType::Vex),
-                    show_deleted: Some(*show_deleted),
-                    show_all_versions: Some(*all_versions),
-                },
+            let options = types::ExploreOptions {
+                datetime: *at,
+                type_: Some(types::ExploreOptionsType::Vex),
+                show_deleted: Some(*show_deleted),
+                show_all_versions: Some(*all_versions),
             };
-            let request = api.explore_organization().organization_id(*org).body(body);
-            let session = ctx.call(request.call()).await?;
+            let session = ctx.call(client.explore(*org, options)).await?;
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         SessionCommand::Stop { session } => {
-            let request = api
-                .stop_restore_session()
-                .restore_session_id(*session)
-                .body(types::StopAction { stop: None });
-            ctx.call(request.call()).await?;
+            ctx.call(client.stop_restore_session(*session)).await?;
             ctx.out.show_text(
                 &json!({ "session": session, "state": "Stopped" }),
                 &format!("stopped session {session}"),

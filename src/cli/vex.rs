@@ -11,8 +11,7 @@ use super::secrets;
 
 /// `vbo vex show`.
 pub async fn show(ctx: &Ctx) -> Result<(), Failure> {
-    let request = ctx.client.api().get_vex_email_settings();
-    let settings = ctx.call(request.call()).await?;
+    let settings = ctx.call(ctx.client.vex_email_settings()).await?;
     let rows = vec![vec![
         opt(&settings.enable_notification),
         opt(&settings.server),
@@ -40,7 +39,7 @@ pub fn settings(args: &VexSetArgs) -> Result<types::VexEmailSettingsUpdate, Fail
         None => None,
     };
     if let Some(from) = &args.from {
-        vbo365::validate::email("from", from).map_err(|e| Failure::flag("--from", &e))?;
+        vbo365::check::email("from", from).map_err(|e| Failure::flag("--from", &e))?;
     }
     let password = match &args.smtp_user {
         Some(_) => Some(secrets::read("VBO_SMTP_PASSWORD", None, "SMTP password: ")?),
@@ -62,8 +61,7 @@ pub fn settings(args: &VexSetArgs) -> Result<types::VexEmailSettingsUpdate, Fail
 
 /// `vbo vex set`: sends the body that [`settings`] built.
 pub async fn set(ctx: &Ctx, body: types::VexEmailSettingsUpdate) -> Result<(), Failure> {
-    let request = ctx.client.api().put_vex_email_settings().body(body);
-    ctx.call(request.call()).await?;
+    ctx.call(ctx.client.set_vex_email_settings(body)).await?;
     ctx.out
         .show_text(&json!({ "updated": true }), "VEX email settings updated")
 }

@@ -350,6 +350,20 @@ impl Catalog {
     }
 }
 
+impl SessionSeed {
+    /// Its id, typed for the client's calls.
+    pub fn session_id(&self) -> crate::SessionId {
+        crate::SessionId::from_uuid(self.id)
+    }
+}
+
+impl MailboxData {
+    /// Its id, typed for the client's calls.
+    pub fn mailbox_id(&self) -> crate::MailboxId {
+        crate::MailboxId::from_uuid(self.id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

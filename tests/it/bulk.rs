@@ -5,11 +5,13 @@ use crate::support;
 use std::time::Duration;
 
 use support::{CaptureServer, Reply};
-use uuid::{Uuid, uuid};
+use uuid::uuid;
 use vbo365::{Action, BulkOptions, BulkOutcome, Client, FileKind};
 
-const SESSION: Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 
 #[tokio::test]
 async fn every_item_gets_its_result_within_the_concurrency_limit() {

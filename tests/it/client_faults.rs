@@ -8,11 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::{After, CaptureServer, Recorded, Reply, TestPki, token_json};
-use uuid::{Uuid, uuid};
+use uuid::uuid;
 use vbo365::{Action, ActionOutcome, Client, Destination, Error, FileKind, RetryPolicy};
 
-const SESSION: Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 const ITEM: &str = "AAAAAKGE4dIv-QUtG_ju=";
 const PAGE: &str = r#"{"offset":0,"limit":30,"results":[]}"#;
 

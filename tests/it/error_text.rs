@@ -82,7 +82,12 @@ async fn a_connection_dropped_without_close_notify_names_no_docs_link() {
     let session = uuid::Uuid::nil();
     let result = async {
         let mut file = client
-            .perform(session, session, "item", &vbo365::ExportToPst::new())
+            .perform(
+                vbo365::SessionId::from(session),
+                vbo365::MailboxId::from(session),
+                "item",
+                &vbo365::ExportToPst::new(),
+            )
             .await?;
         while file.next_chunk().await?.is_some() {}
         Ok::<_, vbo365::Error>(())

@@ -8,14 +8,16 @@ use crate::support;
 use std::time::Duration;
 
 use support::{CaptureServer, Reply, token_json};
-use uuid::{Uuid, uuid};
+use uuid::uuid;
 use vbo365::{
     Action, ActionKind, ActionOutcome, Client, Credentials, Error, ExportToPst, FileDownload,
     RestoreOptions, RestoreTo, RetryPolicy, SaveToMsg, SendToDefaultAddress, Sent,
 };
 
-const SESSION: Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 const ITEM: &str = "AAAAAKGE4dIv-QUtG_ju=";
 const MSG: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
 

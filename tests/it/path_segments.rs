@@ -12,8 +12,10 @@ use support::{CaptureServer, Reply};
 use uuid::uuid;
 use vbo365::{Action, BulkOptions, Client, Error};
 
-const SESSION: uuid::Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: uuid::Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 
 /// Every printable ASCII character, each alone, and all of them together; and the shapes
 /// that URL parsers rewrite when they are not encoded.
@@ -254,8 +256,8 @@ async fn the_simulator_reads_an_id_of_every_printable_character_as_one_segment()
         .login(sim.username(), sim.password().clone())
         .await
         .unwrap();
-    let session = sim.catalog().sessions[0].id;
-    let mailbox = sim.catalog().mailboxes[0].id;
+    let session = vbo365::SessionId::from(sim.catalog().sessions[0].id);
+    let mailbox = vbo365::MailboxId::from(sim.catalog().mailboxes[0].id);
     let printable: String = (0x21u8..=0x7e).map(char::from).collect();
     for id in [printable.as_str(), "a%2Fb", "a%5Cb", "..\\..\\x", "a/../b"] {
         let error = client
@@ -287,7 +289,12 @@ async fn the_simulator_reads_an_id_of_every_printable_character_as_one_segment()
         .find(|i| i.id.contains('/'))
         .expect("the second mailbox has an id with '/'");
     client
-        .perform_action(session, real.id, &item.id, &Action::save_to_msg())
+        .perform_action(
+            session,
+            vbo365::MailboxId::from(real.id),
+            &item.id,
+            &Action::save_to_msg(),
+        )
         .await
         .unwrap();
     sim.shutdown().await.unwrap();

@@ -10,8 +10,10 @@ use uuid::{Uuid, uuid};
 use vbo365::types::{self, builder};
 use vbo365::{Action, Client, Credentials, RestoreOptions, SecretString};
 
-const SESSION: Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 const APP: Uuid = uuid!("8c6f3a4e-2b1d-4c5e-9f7a-1b2c3d4e5f60");
 
 const PASSWORD: &str = "pw-Zq81vX";

@@ -243,16 +243,34 @@ async fn every_operation(client: &Client) {
         Action::send_to_default_address(),
         Action::restore_to_original(vbo365::Credentials::device_code("C6A9DB737")).unwrap(),
     ] {
-        if let Ok(ActionOutcome::File(mut file)) =
-            client.perform_action(ID, ID, "AAAA", &action).await
+        if let Ok(ActionOutcome::File(mut file)) = client
+            .perform_action(
+                vbo365::SessionId::from(ID),
+                vbo365::MailboxId::from(ID),
+                "AAAA",
+                &action,
+            )
+            .await
         {
             while let Ok(Some(_)) = file.next_chunk().await {}
         }
     }
     let _ = client.all_restore_sessions().await;
-    let _ = client.all_mailboxes(ID).await;
-    let _ = client.all_folders(ID, ID, Some("f")).await;
-    let _ = client.all_items(ID, ID, None).await;
+    let _ = client.all_mailboxes(vbo365::SessionId::from(ID)).await;
+    let _ = client
+        .all_folders(
+            vbo365::SessionId::from(ID),
+            vbo365::MailboxId::from(ID),
+            Some("f"),
+        )
+        .await;
+    let _ = client
+        .all_items(
+            vbo365::SessionId::from(ID),
+            vbo365::MailboxId::from(ID),
+            None,
+        )
+        .await;
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {

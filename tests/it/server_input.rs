@@ -9,8 +9,10 @@ use support::{After, CaptureServer, Reply};
 use uuid::uuid;
 use vbo365::Client;
 
-const SESSION: uuid::Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: uuid::Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 /// Longer than every bound below, shorter than a hang.
 const PATIENCE: Duration = Duration::from_secs(20);
 

@@ -282,7 +282,12 @@ async fn the_client_reaches_every_operation_over_https() {
     let target = &john.items[0];
     let (kind, length, bytes) = read_all(
         client
-            .perform_action(session.id, john.id, &target.id, &Action::export_to_pst())
+            .perform_action(
+                session.session_id(),
+                john.mailbox_id(),
+                &target.id,
+                &Action::export_to_pst(),
+            )
             .await
             .unwrap(),
     )
@@ -293,7 +298,12 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(&bytes[..4], b"!BDN");
     let (kind, _, bytes) = read_all(
         client
-            .perform_action(session.id, rachel.id, &awkward.id, &Action::save_to_msg())
+            .perform_action(
+                session.session_id(),
+                rachel.mailbox_id(),
+                &awkward.id,
+                &Action::save_to_msg(),
+            )
             .await
             .unwrap(),
     )
@@ -307,7 +317,12 @@ async fn the_client_reaches_every_operation_over_https() {
     ))
     .unwrap();
     let restored = client
-        .perform(session.id, john.id, &target.id, &restore)
+        .perform(
+            session.session_id(),
+            john.mailbox_id(),
+            &target.id,
+            &restore,
+        )
         .await
         .unwrap();
     assert_eq!(restored.action(), ActionKind::RestoreToOriginalLocation);
@@ -323,7 +338,12 @@ async fn the_client_reaches_every_operation_over_https() {
     )
     .unwrap();
     let ActionOutcome::Restored(restored) = client
-        .perform_action(session.id, john.id, &target.id, &restore_to)
+        .perform_action(
+            session.session_id(),
+            john.mailbox_id(),
+            &target.id,
+            &restore_to,
+        )
         .await
         .unwrap()
     else {
@@ -341,8 +361,8 @@ async fn the_client_reaches_every_operation_over_https() {
     );
     let outcome = client
         .perform_action(
-            session.id,
-            john.id,
+            session.session_id(),
+            john.mailbox_id(),
             &target.id,
             &Action::send_to_default_address(),
         )
@@ -352,8 +372,8 @@ async fn the_client_reaches_every_operation_over_https() {
     assert!(matches!(outcome, ActionOutcome::Sent(_)));
     let outcome = client
         .perform_action(
-            session.id,
-            john.id,
+            session.session_id(),
+            john.mailbox_id(),
             &target.id,
             &Action::send_to_different_address(
                 "j_smith@westsupport.onmicrosoft.com",
@@ -395,7 +415,12 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(fetched.state, types::RestoreSessionState::Stopped);
     assert!(fetched.end_time.is_some());
     let error = client
-        .perform_action(session.id, john.id, &target.id, &Action::save_to_msg())
+        .perform_action(
+            session.session_id(),
+            john.mailbox_id(),
+            &target.id,
+            &Action::save_to_msg(),
+        )
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));

@@ -32,8 +32,8 @@ async fn a_pst_export_streams_the_configured_size_with_a_pst_header() {
     let mailbox = &sim.catalog().mailboxes[2];
     let outcome = client
         .perform_action(
-            session,
-            mailbox.id,
+            vbo365::SessionId::from(session),
+            vbo365::MailboxId::from(mailbox.id),
             &mailbox.items[0].id,
             &Action::export_to_pst(),
         )
@@ -83,8 +83,8 @@ async fn an_export_over_the_limit_is_a_zip_of_psts() {
     let item = &mailbox.items[5];
     let outcome = client
         .perform_action(
-            session,
-            mailbox.id,
+            vbo365::SessionId::from(session),
+            vbo365::MailboxId::from(mailbox.id),
             &item.id,
             &Action::export_to_pst_split(1 << 30).unwrap(),
         )
@@ -131,7 +131,12 @@ async fn an_msg_is_a_compound_file_with_the_item_properties() {
     let mailbox = &sim.catalog().mailboxes[1];
     let item = &mailbox.items[0];
     let outcome = client
-        .perform_action(session, mailbox.id, &item.id, &Action::save_to_msg())
+        .perform_action(
+            vbo365::SessionId::from(session),
+            vbo365::MailboxId::from(mailbox.id),
+            &item.id,
+            &Action::save_to_msg(),
+        )
         .await
         .unwrap();
     let ActionOutcome::File(mut file) = outcome else {
@@ -185,8 +190,8 @@ async fn dropping_a_save_midway_removes_its_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let outcome = client
         .perform_action(
-            session,
-            mailbox.id,
+            vbo365::SessionId::from(session),
+            vbo365::MailboxId::from(mailbox.id),
             &mailbox.items[0].id,
             &Action::export_to_pst(),
         )

@@ -5,12 +5,14 @@ use crate::support;
 
 use serde_json::json;
 use support::{CaptureServer, Reply};
-use uuid::{Uuid, uuid};
+use uuid::uuid;
 use vbo365::types::MailboxItemAction;
 use vbo365::{Action, BulkOptions, Client, Credentials, Error, RestoreOptions};
 
-const SESSION: Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 
 fn body(value: serde_json::Value) -> MailboxItemAction {
     serde_json::from_value(value).expect("a body the generated types accept")

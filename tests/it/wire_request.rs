@@ -6,8 +6,10 @@ use support::{CaptureServer, Recorded, Reply};
 use uuid::uuid;
 use vbo365::{Action, ActionOutcome, Client, Credentials, RestoreOptions};
 
-const SESSION: uuid::Uuid = uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: uuid::Uuid = uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 /// Every character of a real item id that needs care in a path segment.
 const ITEM_ID: &str = "AAAAAKGE4dIv-QUtG_juSnq8=JTH+AgH/APliTMf==";
 const TOKEN: &str = "tok-3c1f9a0e-secret";

@@ -12,8 +12,10 @@ use serde_json::json;
 use uuid::Uuid;
 use vbo365::{Action, ActionOutcome, Client, Credentials, RestoreOptions};
 
-const SESSION: Uuid = uuid::uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c");
-const MAILBOX: Uuid = uuid::uuid!("9e9b7199-f547-467a-b580-9d283a75eaad");
+const SESSION: vbo365::SessionId =
+    vbo365::SessionId::from_uuid(uuid::uuid!("380d7caf-6294-4a33-b50a-b8aeb13af58c"));
+const MAILBOX: vbo365::MailboxId =
+    vbo365::MailboxId::from_uuid(uuid::uuid!("9e9b7199-f547-467a-b580-9d283a75eaad"));
 const ITEM: &str = "AAAAAKGE4dIvQUtGjuSnq8JTHAgHAPliTMf_6DxPiJ6TGYB9CqAAAAAAAUcAAEJD8-NHTuNAoFrJGmIzcMoAAE-h_u0AAA==";
 const APP_ID: Uuid = uuid::uuid!("8c6f3a4e-2b1d-4c5e-9f7a-1b2c3d4e5f60");
 /// A stand-in for the bytes of a PFX file: the client base64-encodes whatever it is given.

@@ -1,0 +1,96 @@
+//! A typed method on [`Client`] for each operation that the login, the actions and the paged
+//! lists do not already cover, so that callers need [`Client::api`] only as an escape hatch.
+
+use crate::generated::types;
+use crate::{Client, Error, MailboxId, OrganizationId, SessionId};
+
+impl Client {
+    /// The organizations this login sees (`listOrganizations`).
+    pub async fn organizations(&self) -> Result<Vec<types::Organization>, Error> {
+        self.api().list_organizations().call().await
+    }
+
+    /// Starts a restore session on an organization's backups (`exploreOrganization`).
+    pub async fn explore(
+        &self,
+        organization: OrganizationId,
+        options: types::ExploreOptions,
+    ) -> Result<types::RestoreSession, Error> {
+        self.api()
+            .explore_organization()
+            .organization_id(organization)
+            .body(types::ExploreAction { explore: options })
+            .call()
+            .await
+    }
+
+    /// One restore session (`getRestoreSession`).
+    pub async fn restore_session(
+        &self,
+        session: SessionId,
+    ) -> Result<types::RestoreSession, Error> {
+        self.api()
+            .get_restore_session()
+            .restore_session_id(session)
+            .call()
+            .await
+    }
+
+    /// Stops a restore session (`stopRestoreSession`).
+    pub async fn stop_restore_session(&self, session: SessionId) -> Result<(), Error> {
+        self.api()
+            .stop_restore_session()
+            .restore_session_id(session)
+            .body(types::StopAction { stop: None })
+            .call()
+            .await
+    }
+
+    /// A device code for the restore credentials of a session (`getRestoreDeviceCode`).
+    pub async fn restore_device_code(
+        &self,
+        session: SessionId,
+        request: types::RestoreDeviceCodeRequest,
+    ) -> Result<types::RestoreDeviceCode, Error> {
+        self.api()
+            .get_restore_device_code()
+            .restore_session_id(session)
+            .body(request)
+            .call()
+            .await
+    }
+
+    /// One item of a mailbox (`getMailboxItem`); the id is checked as for the actions.
+    pub async fn mailbox_item(
+        &self,
+        session: SessionId,
+        mailbox: MailboxId,
+        item: &str,
+    ) -> Result<types::MailboxItem, Error> {
+        crate::validate::item_id("itemId", item)?;
+        self.api()
+            .get_mailbox_item()
+            .restore_session_id(session)
+            .mailbox_id(mailbox)
+            .item_id(item)
+            .call()
+            .await
+    }
+
+    /// The settings the sends use (`getVexEmailSettings`).
+    pub async fn vex_email_settings(&self) -> Result<types::VexEmailSettings, Error> {
+        self.api().get_vex_email_settings().call().await
+    }
+
+    /// Replaces the settings the sends use (`putVexEmailSettings`).
+    pub async fn set_vex_email_settings(
+        &self,
+        settings: types::VexEmailSettingsUpdate,
+    ) -> Result<(), Error> {
+        self.api()
+            .put_vex_email_settings()
+            .body(settings)
+            .call()
+            .await
+    }
+}
