@@ -14,7 +14,7 @@ mod validate;
 
 pub use document::{RefError, Spec, resolve_in, resolve_traced, walk};
 pub use examples::Example;
-pub use operations::{METHODS, Operation, Parameter};
+pub use operations::{METHODS, Operation, Parameter, operations};
 pub use pointer::escape;
 #[cfg(feature = "validate")]
 pub use validate::{SchemaValidator, to_json_schema};

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::{Spec, pointer};
+use crate::{Spec, pointer, resolve_in};
 
 /// HTTP methods an OpenAPI path item can hold, in the specification's order.
 pub const METHODS: [&str; 8] = [
@@ -23,6 +23,8 @@ pub struct Operation<'a> {
     pub pointer: String,
     /// The operation object.
     pub node: &'a Value,
+    /// The path item that holds it.
+    pub item: &'a Value,
     /// Its parameters, path-level ones included, each resolved.
     pub parameters: Vec<Parameter<'a>>,
 }
@@ -73,65 +75,71 @@ impl<'a> Operation<'a> {
 impl Spec {
     /// Every operation, in document order.
     pub fn operations(&self) -> Vec<Operation<'_>> {
-        let mut out = Vec::new();
-        let Some(paths) = self.document().get("paths").and_then(Value::as_object) else {
-            return out;
-        };
-        for (path, item) in paths {
-            let item = self.resolve(item);
-            let item_pointer = pointer::push("/paths", path);
-            let shared = self.parameters(item, &item_pointer);
-            for method in METHODS {
-                let Some(node) = item.get(method) else {
-                    continue;
-                };
-                let op_pointer = format!("{item_pointer}/{method}");
-                let own = self.parameters(node, &op_pointer);
-                let mut parameters: Vec<Parameter<'_>> = shared
-                    .iter()
-                    .filter(|p| {
-                        !own.iter()
-                            .any(|o| o.name == p.name && o.location == p.location)
-                    })
-                    .cloned()
-                    .collect();
-                parameters.extend(own);
-                out.push(Operation {
-                    path,
-                    method,
-                    id: node.get("operationId").and_then(Value::as_str),
-                    pointer: op_pointer,
-                    node,
-                    parameters,
-                });
-            }
-        }
-        out
+        operations(self.document())
     }
 
     /// The operation with this `operationId`.
     pub fn operation(&self, id: &str) -> Option<Operation<'_>> {
         self.operations().into_iter().find(|op| op.id == Some(id))
     }
+}
 
-    fn parameters<'a>(&'a self, holder: &'a Value, at: &str) -> Vec<Parameter<'a>> {
-        holder
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .map(|(index, p)| {
-                let node = self.resolve(p);
-                Parameter {
-                    name: node.get("name").and_then(Value::as_str).unwrap_or(""),
-                    location: node.get("in").and_then(Value::as_str).unwrap_or(""),
-                    pointer: format!("{at}/parameters/{index}"),
-                    node,
-                }
-            })
-            .collect()
+/// Every operation of a bare document, in document order ([`Spec::operations`]).
+pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
+    let mut out = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
+    for (path, item) in paths {
+        let item = resolve_in(doc, item).unwrap_or(item);
+        let item_pointer = pointer::push("/paths", path);
+        let shared = parameters(doc, item, &item_pointer);
+        for method in METHODS {
+            let Some(node) = item.get(method) else {
+                continue;
+            };
+            let op_pointer = format!("{item_pointer}/{method}");
+            let own = parameters(doc, node, &op_pointer);
+            let mut parameters: Vec<Parameter<'_>> = shared
+                .iter()
+                .filter(|p| {
+                    !own.iter()
+                        .any(|o| o.name == p.name && o.location == p.location)
+                })
+                .cloned()
+                .collect();
+            parameters.extend(own);
+            out.push(Operation {
+                path,
+                method,
+                id: node.get("operationId").and_then(Value::as_str),
+                pointer: op_pointer,
+                node,
+                item,
+                parameters,
+            });
+        }
     }
+    out
+}
+
+fn parameters<'a>(doc: &'a Value, holder: &'a Value, at: &str) -> Vec<Parameter<'a>> {
+    holder
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(index, p)| {
+            let node = resolve_in(doc, p).unwrap_or(p);
+            Parameter {
+                name: node.get("name").and_then(Value::as_str).unwrap_or(""),
+                location: node.get("in").and_then(Value::as_str).unwrap_or(""),
+                pointer: format!("{at}/parameters/{index}"),
+                node,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

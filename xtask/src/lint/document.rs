@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Finding, codegen, leading_pointer};
-use crate::spec::{METHODS, escape};
 
 pub(super) fn version(doc: &Value, out: &mut Vec<Finding>) {
     let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
@@ -43,20 +42,10 @@ pub(super) fn dangling_refs(text: &str, out: &mut Vec<Finding>) -> bool {
 
 /// Each operation of the document: its pointer and the operation object.
 pub fn operations(doc: &Value) -> Vec<(String, &Value)> {
-    let mut out = Vec::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
+    crate::spec::operations(doc)
         .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if let Some(operation) = item.get(method) {
-                out.push((format!("#/paths/{}/{method}", escape(path)), operation));
-            }
-        }
-    }
-    out
+        .map(|op| (format!("#{}", op.pointer), op.node))
+        .collect()
 }
 
 pub(super) fn operation_ids(doc: &Value, out: &mut Vec<Finding>) {

@@ -96,8 +96,7 @@ pub fn shapes(doc: &Value, out: &mut Vec<Finding>) {
         request_media(doc, operation, &pointer, id, out);
         responses(doc, operation, &pointer, id, out);
     }
-    let mut at = String::from("#");
-    schema_nodes(doc, doc, &mut at, out);
+    schema_nodes(doc, out);
 }
 
 fn request_media(doc: &Value, operation: &Value, pointer: &str, id: &str, out: &mut Vec<Finding>) {
@@ -225,59 +224,42 @@ fn responses(doc: &Value, operation: &Value, pointer: &str, id: &str, out: &mut 
 }
 
 /// Schema-level shapes: `enum: [null]` and a closed `allOf`, anywhere in the document.
-fn schema_nodes(doc: &Value, node: &Value, at: &mut String, out: &mut Vec<Finding>) {
-    match node {
-        Value::Object(map) => {
-            if map.get("enum") == Some(&Value::Array(vec![Value::Null])) {
+fn schema_nodes(doc: &Value, out: &mut Vec<Finding>) {
+    // The shared walker visits every object with its pointer.
+    crate::spec::walk(doc, &mut String::from("#"), &mut |at, node| {
+        let Some(map) = node.as_object() else { return };
+        if map.get("enum") == Some(&Value::Array(vec![Value::Null])) {
+            out.push(Finding {
+                pointer: at.to_string(),
+                rule: "progenitor-null-enum",
+                message: "`enum: [null]`: progenitor serializes the value as the bare \
+                      property name, not `null`"
+                    .into(),
+                hint: "write `type: object, nullable: true, additionalProperties: false` \
+                   (serializes as `null`)"
+                    .into(),
+            });
+        }
+        if let Some(Value::Array(members)) = map.get("allOf") {
+            let closed = map.get("additionalProperties") == Some(&Value::Bool(false))
+                || members.iter().any(|m| {
+                    resolve(doc, m).get("additionalProperties") == Some(&Value::Bool(false))
+                });
+            if closed {
                 out.push(Finding {
-                    pointer: at.clone(),
-                    rule: "progenitor-null-enum",
-                    message: "`enum: [null]`: progenitor serializes the value as the bare \
-                              property name, not `null`"
+                    pointer: at.to_string(),
+                    rule: "progenitor-closed-allof",
+                    message: "`allOf` with `additionalProperties: false`: no value can \
+                          satisfy every member, and progenitor generates an \
+                          uninhabitable `enum {}`"
                         .into(),
-                    hint: "write `type: object, nullable: true, additionalProperties: false` \
-                           (serializes as `null`)"
+                    hint: "write the merged object out with its own properties, or drop \
+                       `additionalProperties: false` from the members"
                         .into(),
                 });
             }
-            if let Some(Value::Array(members)) = map.get("allOf") {
-                let closed = map.get("additionalProperties") == Some(&Value::Bool(false))
-                    || members.iter().any(|m| {
-                        resolve(doc, m).get("additionalProperties") == Some(&Value::Bool(false))
-                    });
-                if closed {
-                    out.push(Finding {
-                        pointer: at.clone(),
-                        rule: "progenitor-closed-allof",
-                        message: "`allOf` with `additionalProperties: false`: no value can \
-                                  satisfy every member, and progenitor generates an \
-                                  uninhabitable `enum {}`"
-                            .into(),
-                        hint: "write the merged object out with its own properties, or drop \
-                               `additionalProperties: false` from the members"
-                            .into(),
-                    });
-                }
-            }
-            for (key, child) in map {
-                let len = at.len();
-                at.push('/');
-                at.push_str(&escape(key));
-                schema_nodes(doc, child, at, out);
-                at.truncate(len);
-            }
         }
-        Value::Array(items) => {
-            for (index, child) in items.iter().enumerate() {
-                let len = at.len();
-                at.push('/');
-                at.push_str(&index.to_string());
-                schema_nodes(doc, child, at, out);
-                at.truncate(len);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 #[cfg(test)]

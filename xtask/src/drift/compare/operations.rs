@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::Value;
 
 use super::{Rule, Side, Walk};
-use crate::spec::{METHODS, escape};
 
 /// One operation of a document.
 pub(super) struct Operation<'a> {
@@ -29,30 +28,18 @@ impl Operation<'_> {
 }
 
 fn operations(doc: &Value) -> Vec<Operation<'_>> {
-    let mut out = Vec::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
+    crate::spec::operations(doc)
         .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if let Some(node) = item.get(method).filter(|n| n.is_object()) {
-                out.push(Operation {
-                    method,
-                    path: path.clone(),
-                    id: node
-                        .get("operationId")
-                        .and_then(Value::as_str)
-                        .map(String::from),
-                    pointer: format!("#/paths/{}/{method}", escape(path)),
-                    node,
-                    item_parameters: item.get("parameters"),
-                });
-            }
-        }
-    }
-    out
+        .filter(|op| op.node.is_object())
+        .map(|op| Operation {
+            method: op.method,
+            path: op.path.to_string(),
+            id: op.id.map(String::from),
+            pointer: format!("#{}", op.pointer),
+            node: op.node,
+            item_parameters: op.item.get("parameters"),
+        })
+        .collect()
 }
 
 /// A path with parameter names blanked, for matching (`/a/{id}` and `/a/{x}` are one path).
