@@ -66,35 +66,19 @@ impl Sim {
                     .try_into()?)
             })
             .collect::<Result<Vec<types::Mailbox>, ApiError>>()?;
-        let page: types::MailboxPage = types::MailboxPage::builder()
-            .limit(page.limit)
-            .links(page.links)
-            .offset(page.offset)
-            .results(results)
-            .try_into()?;
-        Ok(json(StatusCode::OK, &page))
+        page_response!(types::MailboxPage, page, results)
     }
 
     pub fn list_mailbox_folders(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
         let mailbox = self.mailbox(&session, input)?;
-        let parent = input.query_str("parentId");
-        if let Some(parent) = parent
-            && mailbox.folder(parent).is_none()
-        {
-            return Err(ApiError::not_found(format!(
-                "Folder {parent} was not found."
-            )));
-        }
+        let parent = known_folder(mailbox, input, "parentId")?;
         let folders: Vec<_> = mailbox
             .folders
             .iter()
             .filter(|f| f.parent_id.as_deref() == parent)
             .collect();
-        let extra: Vec<(&str, String)> = parent
-            .map(|p| ("parentId", p.to_string()))
-            .into_iter()
-            .collect();
+        let extra = filter_query("parentId", parent);
         let page = self.page(input, folders.len(), &extra)?;
         let results = folders[page.window]
             .iter()
@@ -112,47 +96,25 @@ impl Sim {
                     .try_into()?)
             })
             .collect::<Result<Vec<types::MailboxFolder>, ApiError>>()?;
-        let page: types::FolderPage = types::FolderPage::builder()
-            .limit(page.limit)
-            .links(page.links)
-            .offset(page.offset)
-            .results(results)
-            .try_into()?;
-        Ok(json(StatusCode::OK, &page))
+        page_response!(types::FolderPage, page, results)
     }
 
     pub fn list_mailbox_items(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
         let mailbox = self.mailbox(&session, input)?;
-        let folder = input.query_str("folderId");
-        if let Some(folder) = folder
-            && mailbox.folder(folder).is_none()
-        {
-            return Err(ApiError::not_found(format!(
-                "Folder {folder} was not found."
-            )));
-        }
+        let folder = known_folder(mailbox, input, "folderId")?;
         let items: Vec<_> = mailbox
             .items
             .iter()
             .filter(|i| folder.is_none_or(|f| i.folder_id == f))
             .collect();
-        let extra: Vec<(&str, String)> = folder
-            .map(|f| ("folderId", f.to_string()))
-            .into_iter()
-            .collect();
+        let extra = filter_query("folderId", folder);
         let page = self.page(input, items.len(), &extra)?;
         let results = items[page.window]
             .iter()
             .map(|i| self.mailbox_item(input, session.id, mailbox, i))
             .collect::<Result<Vec<_>, _>>()?;
-        let page: types::ItemPage = types::ItemPage::builder()
-            .limit(page.limit)
-            .links(page.links)
-            .offset(page.offset)
-            .results(results)
-            .try_into()?;
-        Ok(json(StatusCode::OK, &page))
+        page_response!(types::ItemPage, page, results)
     }
 
     pub fn get_mailbox_item(&self, input: &Input) -> Result<Response, ApiError> {
@@ -164,4 +126,26 @@ impl Sim {
             &self.mailbox_item(input, session.id, mailbox, item)?,
         ))
     }
+}
+
+/// The folder a list is filtered by (`parameter` of the query), which must exist.
+fn known_folder<'a>(
+    mailbox: &MailboxData,
+    input: &'a Input,
+    parameter: &str,
+) -> Result<Option<&'a str>, ApiError> {
+    match input.query_str(parameter) {
+        Some(folder) if mailbox.folder(folder).is_none() => Err(ApiError::not_found(format!(
+            "Folder {folder} was not found."
+        ))),
+        found => Ok(found),
+    }
+}
+
+/// The filter a page's links carry on.
+fn filter_query<'a>(parameter: &'a str, value: Option<&str>) -> Vec<(&'a str, String)> {
+    value
+        .map(|v| (parameter, v.to_string()))
+        .into_iter()
+        .collect()
 }

@@ -3,6 +3,19 @@
 //! type ([`crate::types`]), built with its builder or `..Default::default()`, so that an
 //! optional property the spec adds needs no handler change.
 
+/// The JSON answer of one page of a paged list, built with the page type's generated builder.
+macro_rules! page_response {
+    ($page_type:ty, $page:ident, $results:expr) => {{
+        let body: $page_type = <$page_type>::builder()
+            .limit($page.limit)
+            .links($page.links)
+            .offset($page.offset)
+            .results($results)
+            .try_into()?;
+        Ok(json(StatusCode::OK, &body))
+    }};
+}
+
 mod actions;
 mod mailboxes;
 mod sessions;

@@ -75,13 +75,7 @@ impl Sim {
             .iter()
             .map(|s| self.restore_session(input, s))
             .collect::<Result<Vec<_>, _>>()?;
-        let page: types::RestoreSessionPage = types::RestoreSessionPage::builder()
-            .limit(page.limit)
-            .links(page.links)
-            .offset(page.offset)
-            .results(results)
-            .try_into()?;
-        Ok(json(StatusCode::OK, &page))
+        page_response!(types::RestoreSessionPage, page, results)
     }
 
     pub fn get_restore_session(&self, input: &Input) -> Result<Response, ApiError> {
