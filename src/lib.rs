@@ -5,22 +5,7 @@
 //! crate adds a thin typed layer: validated actions whose outcome type follows from the action
 //! ([`ItemAction`]; [`Action`] and [`ActionOutcome`] at run time), one [`Error`] type, and secrets that never print.
 //!
-//! ```no_run
-//! use vbo365::{Client, SaveToMsg};
-//!
-//! # async fn run() -> Result<(), vbo365::Error> {
-//! let client = Client::builder("https://vbo.example.com:4443").build()?;
-//! client.login("admin@example.com", "paSSw0rd").await?;
-//! let session = "380d7caf-6294-4a33-b50a-b8aeb13af58c".parse().unwrap();
-//! let mailbox = "9e9b7199-f547-467a-b580-9d283a75eaad".parse().unwrap();
-//! // A typed action: its outcome is a file, or an error that says what came back instead.
-//! let mut file = client.perform(session, mailbox, "AAAAAKGE4dIv", &SaveToMsg::new()).await?;
-//! while let Some(chunk) = file.next_chunk().await? {
-//!     // write `chunk` somewhere
-//! }
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("guide.md")]
 
 pub mod generated {
     //! The client generated from `openapi/vbo-v4.yaml` by `build.rs`; see `crates/codegen/src/view.rs` for
@@ -81,7 +66,8 @@ pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
 
-/// The README's examples, compiled as doc tests so that they stay true.
+/// The README's example, compiled as a doc test so that it stays true (the guide's examples are
+/// the crate documentation's own doc tests).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -5,7 +5,7 @@
 //! `^`, `|` and others as they are, and the URL parser then rewrites them: `\` becomes `/` in
 //! an http(s) URL, so an id could climb out of its segment to another endpoint. Here every byte
 //! that is not RFC 3986 unreserved is percent-encoded, except `+` and `=`, which item ids hold
-//! and the v4 server reads literally (README, the simulator's data).
+//! and the v4 server reads literally (the crate guide, the simulator's data).
 //!
 //! Encoding cannot save `.` and `..`: the URL parser (and the server) treat them, and their
 //! encoded spellings, as "this segment" and "the parent". [`check_segment`] refuses them and

@@ -2,25 +2,7 @@
 //! every operation of `openapi/vbo-v4.yaml`, so that the demo, the end-to-end tests and users'
 //! CI have a server to talk to.
 //!
-//! It reads the embedded spec when it starts: the routes, which operations need a token, and
-//! the schemas that every request is checked against all come from it. Responses are built
-//! from the generated [`crate::types`], so their shape comes from the spec too.
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use vbo365::sim::{SimConfig, Simulator};
-//!
-//! let sim = Simulator::start(SimConfig::default()).await?;
-//! println!("listening on {}, CA at {:?}", sim.base_url(), sim.ca_cert_path());
-//! let client = vbo365::Client::builder(sim.base_url())
-//!     .add_ca_pem(sim.ca_pem().unwrap_or_default())
-//!     .build()?;
-//! client.login(sim.username(), sim.password().clone()).await?;
-//! // ...
-//! sim.shutdown().await?;
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("guide.md")]
 //!
 //! What it simulates, and the choices made where the real server's behaviour is unknown, are
 //! listed on [`Simulator`].

@@ -60,7 +60,7 @@ pub struct Finding {
     pub hint: String,
 }
 
-/// Every rule with what it protects, for `--list-rules` and the README.
+/// Every rule with what it protects, for `--list-rules` and CONTRIBUTING.md.
 pub const RULES: &[(&str, &str)] = &[
     ("yaml", "the spec parses as YAML"),
     (

@@ -11,7 +11,7 @@ use super::proc::{Cmd, run};
 use super::proxy::{Log, Proxy};
 use super::sim::{SimProcess, Target, vbo_cmd};
 
-/// A device code the simulator accepts for restores (the README's example).
+/// A device code the simulator accepts for restores (the example of `docs/cli.md`).
 const DEVICE_CODE: &str = "C6A9DB737";
 /// Actions per `vbo bulk` run when counting requests: enough to tell per-action costs from
 /// per-process ones.
