@@ -202,7 +202,9 @@ impl Client {
 
     /// The generated client, for every operation of the spec. Its requests carry the access
     /// token, refresh it when it is about to expire or is refused, and retry as
-    /// [`RetryPolicy`] says. Convert its errors with [`Error::from_generated`].
+    /// [`RetryPolicy`] says. The escape hatch: every operation also has a typed method here.
+    /// Send a request with `call()` for a [`vbo365::Error`](Error) that names the operation,
+    /// or with `send()` for progenitor's own.
     pub fn api(&self) -> &generated::Client {
         &self.api
     }
