@@ -147,22 +147,7 @@ pub struct Run {
 
 /// Runs `cmd` to completion, timed, and fails with its stderr when it fails.
 pub fn run(cmd: &Cmd) -> anyhow::Result<Run> {
-    let started = Instant::now();
-    let output = cmd
-        .command()
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("starting `{}`", cmd.shown()))?;
-    let wall = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    if !output.status.success() {
-        bail!(
-            "`{}` failed ({}): {}",
-            cmd.shown(),
-            output.status,
-            tail(&stderr)
-        );
-    }
+    let (wall, output, stderr) = timed(cmd, cmd.command(), "")?;
     Ok(Run {
         wall,
         max_rss_kib: None,
@@ -172,16 +157,18 @@ pub fn run(cmd: &Cmd) -> anyhow::Result<Run> {
     })
 }
 
-/// Runs `cmd` under GNU time: timed here, peak RSS from time's report (written to a file, so
-/// that it never mixes with the command's own stderr).
-pub fn run_measured(cmd: &Cmd, scratch: &Path) -> anyhow::Result<Run> {
-    let report = scratch.join("time-v.txt");
+/// Runs `command` (`cmd`, maybe wrapped) to its end: its wall time, its output, its stderr
+/// as text; a failure names the command and the end of its stderr.
+fn timed(
+    cmd: &Cmd,
+    mut command: std::process::Command,
+    how: &str,
+) -> anyhow::Result<(Duration, std::process::Output, String)> {
     let started = Instant::now();
-    let output = cmd
-        .under_time(&report)
+    let output = command
         .stdin(Stdio::null())
         .output()
-        .with_context(|| format!("starting `{}` under {GNU_TIME}", cmd.shown()))?;
+        .with_context(|| format!("starting `{}`{how}", cmd.shown()))?;
     let wall = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
@@ -192,6 +179,15 @@ pub fn run_measured(cmd: &Cmd, scratch: &Path) -> anyhow::Result<Run> {
             tail(&stderr)
         );
     }
+    Ok((wall, output, stderr))
+}
+
+/// Runs `cmd` under GNU time: timed here, peak RSS from time's report (written to a file, so
+/// that it never mixes with the command's own stderr).
+pub fn run_measured(cmd: &Cmd, scratch: &Path) -> anyhow::Result<Run> {
+    let report = scratch.join("time-v.txt");
+    let under = format!(" under {GNU_TIME}");
+    let (wall, output, stderr) = timed(cmd, cmd.under_time(&report), &under)?;
     let text = std::fs::read_to_string(&report)
         .with_context(|| format!("reading {GNU_TIME}'s report {}", report.display()))?;
     let context = || format!("{GNU_TIME}'s report for `{}`", cmd.shown());
