@@ -76,7 +76,19 @@ pub fn findings(root: &Path, words: &BTreeSet<String>) -> Vec<String> {
                 continue;
             }
         };
-        literals(tokens, &mut |line, value| {
+        let mut cursor = 0;
+        literals(tokens, &mut |source, value| {
+            // Tokens come in source order: the literal's own text, searched onwards from the
+            // last one, gives its line (proc-macro2's span locations would change its build
+            // for every proc macro of the workspace).
+            let at = match text[cursor..].find(source) {
+                Some(i) => {
+                    cursor += i + source.len();
+                    cursor - source.len()
+                }
+                None => cursor,
+            };
+            let line = text[..at].matches('\n').count() + 1;
             for word in value.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
                 if words.contains(word) {
                     out.push(format!("{shown}:{line}: {value:?} spells `{word}`"));
@@ -87,9 +99,9 @@ pub fn findings(root: &Path, words: &BTreeSet<String>) -> Vec<String> {
     out
 }
 
-/// Calls `found` with the line and value of every string literal outside doc attributes and
+/// Calls `found` with the source text and value of every string literal outside doc attributes and
 /// outside items marked `#[cfg(test)]`: tests pin the wire on purpose, with the exact bytes.
-fn literals(tokens: TokenStream, found: &mut impl FnMut(usize, &str)) {
+fn literals(tokens: TokenStream, found: &mut impl FnMut(&str, &str)) {
     let mut previous_was_pound = false;
     let mut skipping_test_item = false;
     for token in tokens {
@@ -115,8 +127,9 @@ fn literals(tokens: TokenStream, found: &mut impl FnMut(usize, &str)) {
             _ if skipping_test_item => {}
             TokenTree::Group(group) => literals(group.stream(), found),
             TokenTree::Literal(literal) => {
-                if let Ok(syn::Lit::Str(text)) = syn::parse_str::<syn::Lit>(&literal.to_string()) {
-                    found(literal.span().start().line, &text.value());
+                let source = literal.to_string();
+                if let Ok(syn::Lit::Str(text)) = syn::parse_str::<syn::Lit>(&source) {
+                    found(&source, &text.value());
                 }
             }
             _ => {}
