@@ -76,6 +76,7 @@ impl ClientHooks<Inner> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let shared = &self.inner().shared;
         let operation = info.operation_id;
+        let is_token = Operation::from_client_name(operation) == Some(Operation::CreateToken);
         let idempotent = request.method() == Method::GET;
         let mut refreshed = false;
         let mut attempt = 0u32;
@@ -90,8 +91,7 @@ impl ClientHooks<Inner> for Client {
             match &result {
                 Ok(response)
                     if response.status() == StatusCode::UNAUTHORIZED
-                        && Operation::from_client_name(operation)
-                            != Some(Operation::CreateToken)
+                        && !is_token
                         && !refreshed
                         && shared.auth.can_refresh() =>
                 {

@@ -4,14 +4,9 @@
 //! `build.rs`. Nothing here restates a schema by hand.
 
 pub use vbo365_spec::{
-    Example, METHODS, Operation, Parameter, RefError, SchemaValidator, Spec, pointer,
+    Example, METHODS, Operation, Parameter, RefError, SchemaValidator, Spec, escape, pointer,
     to_json_schema,
 };
 
 /// `openapi/vbo-v4.yaml`, embedded at compile time.
 pub const SOURCE: &str = vbo365_spec::V4;
-
-/// Escapes a key for a JSON pointer.
-pub fn escape(key: &str) -> String {
-    pointer::escape(key)
-}
