@@ -379,7 +379,24 @@ impl Action {
     ) -> Result<Self, Error> {
         Self::try_from(MailboxItemAction::SendtoDifferentaddress(
             types::SendToDifferentAddressOptions {
-                from: from.into(),
+                from: Some(from.into()),
+                to: to.into(),
+                subject,
+                text,
+            },
+        ))
+    }
+
+    /// `sendtoDifferentaddress` without `from`: the server sends from the VEX email settings'
+    /// sender.
+    pub fn send_with_vex_sender(
+        to: impl Into<String>,
+        subject: Option<String>,
+        text: Option<String>,
+    ) -> Result<Self, Error> {
+        Self::try_from(MailboxItemAction::SendtoDifferentaddress(
+            types::SendToDifferentAddressOptions {
+                from: None,
                 to: to.into(),
                 subject,
                 text,

@@ -280,7 +280,8 @@ async fn request_token(
     let status = response.status();
     if !status.is_success() {
         let body = response.bytes().await.unwrap_or_default();
-        let message = serde_json::from_slice::<types::OAuthError>(&body)
+        // v4 answers OAuth's `{error, error_description}`; later versions `{message}`.
+        let message = serde_json::from_slice::<types::TokenError>(&body)
             .ok()
             .and_then(crate::server_message::ServerMessage::server_message)
             .map(|m| crate::redact::token_text(&m));

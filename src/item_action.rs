@@ -192,6 +192,15 @@ impl SendToDifferentAddress {
     ) -> Result<Self, Error> {
         Action::send_to_different_address(from, to, subject, text).map(Self)
     }
+
+    /// Mail the item to `to`, from the VEX email settings' sender.
+    pub fn with_vex_sender(
+        to: impl Into<String>,
+        subject: Option<String>,
+        text: Option<String>,
+    ) -> Result<Self, Error> {
+        Action::send_with_vex_sender(to, subject, text).map(Self)
+    }
 }
 
 /// The typed reader for a run-time action: each kind goes to its own action type's reader,

@@ -67,10 +67,30 @@ impl Restored {
         count(self.statistics.failed_items_count)
     }
 
-    /// Whether every item was restored, merged or skipped: a restore with failed items ran,
-    /// but it is not a success.
+    /// Why the restore stopped before its end (`cannotContinueError`, sent by v6 and later
+    /// servers), if it did.
+    pub fn cannot_continue(&self) -> Option<&str> {
+        self.statistics
+            .cannot_continue_error
+            .as_deref()
+            .filter(|text| !text.trim().is_empty())
+    }
+
+    /// Errors met on single items (`exceptions`, sent by v6 and later servers).
+    pub fn exceptions(&self) -> &[String] {
+        self.statistics.exceptions.as_deref().unwrap_or_default()
+    }
+
+    /// Warnings of the restore (`warnings`, sent by v6 and later servers); they do not make it
+    /// incomplete.
+    pub fn warnings(&self) -> &[String] {
+        self.statistics.warnings.as_deref().unwrap_or_default()
+    }
+
+    /// Whether every item was restored, merged or skipped: a restore with failed items, item
+    /// errors or an early stop ran, but it is not a success.
     pub fn is_complete(&self) -> bool {
-        self.failed_items() == 0
+        self.failed_items() == 0 && self.exceptions().is_empty() && self.cannot_continue().is_none()
     }
 
     /// The statistics, by value.
@@ -209,6 +229,9 @@ pub(crate) async fn restored(
         merged_items_count,
         failed_items_count,
         skipped_items_count,
+        warnings,
+        exceptions,
+        cannot_continue_error,
     } = &statistics;
     if [
         created_items_count,
@@ -218,9 +241,12 @@ pub(crate) async fn restored(
     ]
     .iter()
     .all(|c| c.is_none())
+        && warnings.is_none()
+        && exceptions.is_none()
+        && cannot_continue_error.is_none()
     {
-        // The schema makes every count optional, but an object with none of them says nothing
-        // about what happened.
+        // The schema makes every property optional, but an object with none of them says
+        // nothing about what happened.
         return Err(unexpected(
             "200 with JSON that holds none of the counts".into(),
         ));

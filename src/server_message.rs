@@ -25,6 +25,15 @@ impl ServerMessage for types::OAuthError {
     }
 }
 
+impl ServerMessage for types::TokenError {
+    fn server_message(self) -> Option<String> {
+        match self {
+            Self::OAuthError(error) => error.server_message(),
+            Self::Error(error) => error.server_message(),
+        }
+    }
+}
+
 impl ServerMessage for () {
     fn server_message(self) -> Option<String> {
         None

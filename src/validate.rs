@@ -41,7 +41,9 @@ pub fn action(action: &MailboxItemAction) -> Result<(), Error> {
             }
         },
         MailboxItemAction::SendtoDifferentaddress(o) => {
-            email(&field("from"), &o.from)?;
+            if let Some(from) = &o.from {
+                email(&field("from"), from)?;
+            }
             email(&field("to"), &o.to)
         }
         MailboxItemAction::SendtoDefaultaddress(_) | MailboxItemAction::SavetoMsg(_) => Ok(()),

@@ -137,12 +137,19 @@ pub fn build<S: Scope>(action: &ActionCommand<S>) -> Result<Action, Failure> {
                 .map_err(invalid)
         }
         ActionCommand::Send { .. } => Ok(Action::send_to_default_address()),
-        ActionCommand::SendTo { args, .. } => Action::send_to_different_address(
-            args.from.clone(),
-            args.to.clone(),
-            args.subject.clone(),
-            args.text.clone(),
-        )
+        ActionCommand::SendTo { args, .. } => match &args.from {
+            Some(from) => Action::send_to_different_address(
+                from.clone(),
+                args.to.clone(),
+                args.subject.clone(),
+                args.text.clone(),
+            ),
+            None => Action::send_with_vex_sender(
+                args.to.clone(),
+                args.subject.clone(),
+                args.text.clone(),
+            ),
+        }
         .map_err(invalid),
     }
 }
@@ -248,11 +255,21 @@ pub async fn run(ctx: &Ctx, item: &ItemRef, prepared: &Prepared) -> Result<(), F
 /// A restore that ran with failed items is not a success: it exits with its own code.
 fn incomplete(restored: &vbo365::Restored) -> Option<Failure> {
     let failed = restored.failed_items();
-    (failed > 0).then(|| Failure {
-        message: format!(
-            "{}: {failed} item(s) could not be restored (failedItemsCount)",
-            restored.action().wire_name()
-        ),
+    let why = if let Some(reason) = restored.cannot_continue() {
+        format!("the restore stopped before its end (cannotContinueError: {reason})")
+    } else if failed > 0 {
+        format!("{failed} item(s) could not be restored (failedItemsCount)")
+    } else if !restored.exceptions().is_empty() {
+        format!(
+            "{} item error(s) (exceptions): {}",
+            restored.exceptions().len(),
+            restored.exceptions().join("; ")
+        )
+    } else {
+        return None;
+    };
+    Some(Failure {
+        message: format!("{}: {why}", restored.action().wire_name()),
         hint: Some(
             "the restore ran for the other items; see the server's restore session log for why"
                 .into(),
@@ -261,13 +278,24 @@ fn incomplete(restored: &vbo365::Restored) -> Option<Failure> {
     })
 }
 
+/// The counts, then each warning and item error on a line of its own.
 pub fn statistics_text(stats: &vbo365::types::RestoreStatistics) -> String {
     let n = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
-    format!(
+    let mut text = format!(
         "created {}, merged {}, skipped {}, failed {}",
         n(stats.created_items_count),
         n(stats.merged_items_count),
         n(stats.skipped_items_count),
         n(stats.failed_items_count)
-    )
+    );
+    let lines = [("warning", &stats.warnings), ("error", &stats.exceptions)];
+    for (label, list) in lines {
+        for line in list.iter().flatten() {
+            text.push_str(&format!("\n  {label}: {line}"));
+        }
+    }
+    if let Some(reason) = &stats.cannot_continue_error {
+        text.push_str(&format!("\n  stopped: {reason}"));
+    }
+    text
 }

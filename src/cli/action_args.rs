@@ -207,9 +207,9 @@ pub struct RestoreToArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SendToArgs {
-    /// Address the message is sent from
+    /// Address the message is sent from [default: the VEX email settings' sender]
     #[arg(long, value_name = "ADDRESS")]
-    pub from: String,
+    pub from: Option<String>,
     /// Address the message is sent to
     #[arg(long, value_name = "ADDRESS")]
     pub to: String,

@@ -17,7 +17,7 @@ pub async fn show(ctx: &Ctx) -> Result<(), Failure> {
         opt(&settings.server),
         opt(&settings.port),
         opt(&settings.use_ssl),
-        opt(&settings.user_name),
+        opt(&settings.username),
         opt(&settings.from),
     ]];
     ctx.out.show(
@@ -52,7 +52,7 @@ pub fn settings(args: &VexSetArgs) -> Result<types::VexEmailSettingsUpdate, Fail
             .port
             .and_then(|p| std::num::NonZeroU32::new(u32::from(p))),
         use_authentication: args.smtp_user.as_ref().map(|_| true),
-        user_name: args.smtp_user.clone(),
+        username: args.smtp_user.clone(),
         user_password: password,
         use_ssl: args.use_ssl,
         from: args.from.clone(),

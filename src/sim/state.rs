@@ -24,7 +24,9 @@ use crate::types;
 pub struct Session {
     pub id: Uuid,
     pub name: String,
-    pub kind: types::RestoreSessionType,
+    /// What the session exposes, as the explore request asked (a closed enum: the simulator
+    /// only makes sessions it was asked for).
+    pub kind: types::ExploreOptionsType,
     pub created: DateTime<Utc>,
     pub ended: Option<DateTime<Utc>>,
 }
@@ -175,7 +177,7 @@ impl Shared {
             .map(|s| Session {
                 id: s.id,
                 name: s.name.clone(),
-                kind: types::RestoreSessionType::Vex,
+                kind: types::ExploreOptionsType::Vex,
                 created: s.created,
                 ended: s.ended,
             })
@@ -248,11 +250,11 @@ impl Shared {
         self.lock().sessions.iter().find(|s| s.id == id).cloned()
     }
 
-    pub fn start_session(&self, kind: types::RestoreSessionType) -> Session {
+    pub fn start_session(&self, kind: types::ExploreOptionsType) -> Session {
         let name = match kind {
-            types::RestoreSessionType::Vex => "Exchange restore session",
-            types::RestoreSessionType::Veod => "OneDrive restore session",
-            types::RestoreSessionType::Vesp => "SharePoint restore session",
+            types::ExploreOptionsType::Vex => "Exchange restore session",
+            types::ExploreOptionsType::Veod => "OneDrive restore session",
+            types::ExploreOptionsType::Vesp => "SharePoint restore session",
         };
         let session = Session {
             id: Uuid::new_v4(),

@@ -10,6 +10,7 @@ mod client_faults;
 mod error_text;
 mod generated_source;
 mod path_segments;
+mod recorded_responses;
 mod request_json;
 mod secrets;
 mod server_fuzz;

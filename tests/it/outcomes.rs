@@ -417,3 +417,30 @@ async fn a_redirect_never_sends_the_action_again() {
         );
     }
 }
+
+/// A v6+ server's statistics: `vbo` shows each warning and item error, and item errors make
+/// the restore incomplete (exit 6) even with no failed count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vbo_shows_warnings_and_item_errors_of_newer_statistics() {
+    let server = server_answering(Reply::json(
+        200,
+        r#"{"createdItemsCount":1,"failedItemsCount":0,"warnings":["Draft skipped"],"exceptions":["Access denied to Inbox/Old"]}"#,
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        item_args("restore"),
+        vec!["--device-code".into(), "C6A9DB737".into()],
+    ]
+    .concat();
+    let output = vbo(&server, dir.path()).args(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(6), "{stdout} {stderr}");
+    assert!(
+        stdout.contains("warning: Draft skipped")
+            && stdout.contains("error: Access denied to Inbox/Old"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("1 item error(s) (exceptions)"), "{stderr}");
+}

@@ -386,8 +386,22 @@ async fn the_client_reaches_every_operation_over_https() {
         .await
         .unwrap();
     assert_eq!(outcome.action(), ActionKind::SendToDifferentAddress);
+    // Without `from`, the server sends from the VEX email settings' sender.
+    client
+        .perform_action(
+            session.session_id(),
+            john.mailbox_id(),
+            &target.id,
+            &Action::send_with_vex_sender("auditor@example.com", None, None).unwrap(),
+        )
+        .await
+        .unwrap();
     let outbox = sim.outbox();
-    assert_eq!(outbox.len(), 2);
+    assert_eq!(outbox.len(), 3);
+    assert_eq!(
+        (outbox[2].to.as_str(), outbox[2].from.as_str()),
+        ("auditor@example.com", "vbo@westsupport.onmicrosoft.com")
+    );
     assert_eq!(outbox[0].to, "j_smith@westsupport.onmicrosoft.com");
     assert_eq!(outbox[0].from, "vbo@westsupport.onmicrosoft.com");
     assert_eq!(outbox[1].to, "auditor@example.com");

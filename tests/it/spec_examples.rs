@@ -27,6 +27,7 @@ fn round_trip(name: &str, array: bool, value: &Value) -> Result<Value, String> {
     match name {
         "Error" => via::<types::Error>(array, value),
         "OAuthError" => via::<types::OAuthError>(array, value),
+        "TokenError" => via::<types::TokenError>(array, value),
         "TokenRequest" => via::<types::TokenRequest>(array, value),
         "Token" => via::<types::Token>(array, value),
         "Organization" => via::<types::Organization>(array, value),

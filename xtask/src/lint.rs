@@ -6,6 +6,7 @@
 
 mod descriptions;
 mod document;
+mod enums;
 mod examples;
 mod progenitor;
 #[cfg(test)]
@@ -23,6 +24,7 @@ use crate::spec::pointer::escape;
 use descriptions::descriptions;
 pub use document::operations;
 use document::{dangling_refs, operation_ids, version};
+use enums::enums;
 use examples::examples;
 use validator::external_validator;
 
@@ -126,6 +128,18 @@ pub const RULES: &[(&str, &str)] = &[
         "no `allOf` with `additionalProperties: false`: progenitor makes it uninhabitable",
     ),
     (
+        "response-enum-closed",
+        "no closed `enum` in a response: servers add values (use `x-extensible-enum`)",
+    ),
+    (
+        "request-enum-open",
+        "no `x-extensible-enum` in a request: requests stay strict",
+    ),
+    (
+        "open-enum-placement",
+        "an `x-extensible-enum` is a named component schema, which the generator replaces",
+    ),
+    (
         "progenitor-generate",
         "progenitor generates the client from the spec (what build.rs runs)",
     ),
@@ -196,6 +210,7 @@ pub fn lint(text: &str) -> Vec<Finding> {
         // Everything below follows references; the dangling ones are already reported.
         return out;
     }
+    enums(&spec, &mut out);
     progenitor::shapes(doc, &mut out);
     // These rules already explain why generation would fail; say it once.
     let explained = out.iter().any(|f| {

@@ -35,8 +35,8 @@ fn a_spec_change_shows_up_in_the_pages() {
             1,
         )
         .replacen(
-            "enum: [Working, Stopped]",
-            "enum: [Working, Stopped, Stopping]",
+            "x-extensible-enum: [Starting, Working, Stopping, Stopped]",
+            "x-extensible-enum: [Starting, Working, Stopping, Stopped, Paused]",
             1,
         )
         .replacen(
@@ -45,7 +45,7 @@ fn a_spec_change_shows_up_in_the_pages() {
             1,
         );
     assert_eq!(changed.matches("importance").count(), 1);
-    assert!(changed.contains("Stopping") && changed.contains("Read one restore session"));
+    assert!(changed.contains("Paused") && changed.contains("Read one restore session"));
     std::fs::write(&spec_path, &changed).unwrap();
     let spec_arg = spec_path.to_str().unwrap();
     let out_arg = out.to_str().unwrap();
@@ -60,7 +60,7 @@ fn a_spec_change_shows_up_in_the_pages() {
     let session = std::fs::read_to_string(out.join("getRestoreSession.md")).unwrap();
     assert!(session.contains("# Read one restore session"), "{session}");
     assert!(
-        session.contains("`Working`, `Stopped`, `Stopping`"),
+        session.contains("`Starting`, `Working`, `Stopping`, `Stopped`, `Paused`"),
         "{session}"
     );
     let index = std::fs::read_to_string(out.join("README.md")).unwrap();

@@ -5,6 +5,7 @@
 //!   generation differs from the spec, documented in one place), and the wire table derived
 //!   from it (`wire.rs`).
 
+pub mod open_enum;
 pub mod view;
 mod wire;
 
@@ -40,8 +41,9 @@ pub fn generation_view(text: &str) -> Result<(openapiv3::OpenAPI, Vec<view::Rewr
     Ok((spec, rewrites))
 }
 
-/// Generator settings: builder-style client, hooks for auth, secrets as `SecretString`.
-pub fn settings() -> GenerationSettings {
+/// Generator settings: builder-style client, hooks for auth, secrets as `SecretString`, open
+/// response enums as the types of `open_enum.rs`.
+pub fn settings(open_enums: &[open_enum::OpenEnum]) -> GenerationSettings {
     use schemars::schema::{InstanceType, SchemaObject};
     let password = SchemaObject {
         instance_type: Some(InstanceType::String.into()),
@@ -62,6 +64,13 @@ pub fn settings() -> GenerationSettings {
             SECRET_TYPE,
             [TypeImpl::Default].into_iter(),
         );
+    for open in open_enums {
+        settings.with_replacement(
+            &open.name,
+            open.path(),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
     settings
 }
 
@@ -81,6 +90,7 @@ pub fn generate(text: &str) -> Result<String, String> {
 /// Generates the client and its wire table from the spec text.
 pub fn generate_files(text: &str) -> Result<Generated, String> {
     let (spec, _) = generation_view(text)?;
+    let open_enums = open_enum::find(&spec)?;
     let tokens = match generate_tokens(&spec) {
         Ok(tokens) => tokens,
         Err(reason) => return Err(locate_failure(&spec, &reason)),
@@ -93,9 +103,10 @@ pub fn generate_files(text: &str) -> Result<Generated, String> {
             view::PATH_ENCODER
         ));
     }
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let wire = wire::generate(&spec, &file)?;
+    add_to_types(&mut file, open_enums.iter().map(open_enum::generate))?;
     let wire: syn::File = syn::parse2(wire).map_err(|e| {
         format!("crates/codegen/src/wire.rs produced code that does not parse: {e}")
     })?;
@@ -104,6 +115,28 @@ pub fn generate_files(text: &str) -> Result<Generated, String> {
         client: format!("{header}{}", prettyplease::unparse(&file)),
         wire: format!("{header}{}", prettyplease::unparse(&wire)),
     })
+}
+
+/// Appends `items` to the generated `types` module, where the replaced schemas' names point.
+fn add_to_types(
+    file: &mut syn::File,
+    items: impl Iterator<Item = proc_macro2::TokenStream>,
+) -> Result<(), String> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("the generated client has no `types` module")?;
+    for tokens in items {
+        let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
+            format!("crates/codegen/src/open_enum.rs produced code that does not parse: {e}")
+        })?;
+        types.extend(parsed.items);
+    }
+    Ok(())
 }
 
 /// Whether any operation has a path parameter, that is a `{name}` in its path.
@@ -115,7 +148,9 @@ fn spec_has_path_parameters(spec: &openapiv3::OpenAPI) -> bool {
 fn generate_tokens(spec: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(spec));
+    let open_enums = open_enum::find(spec)?;
+    let result =
+        std::panic::catch_unwind(|| Generator::new(&settings(&open_enums)).generate_tokens(spec));
     std::panic::set_hook(previous_hook);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),

@@ -114,14 +114,17 @@ impl Sim {
             types::MailboxItemAction::SendtoDefaultaddress(_) => {
                 self.send(item, mailbox.email.clone(), String::new(), None, None, true)
             }
-            types::MailboxItemAction::SendtoDifferentaddress(options) => self.send(
-                item,
-                options.to,
-                options.from,
-                options.subject,
-                options.text,
-                false,
-            ),
+            types::MailboxItemAction::SendtoDifferentaddress(options) => {
+                let settings_sender = options.from.is_none();
+                self.send(
+                    item,
+                    options.to,
+                    options.from.unwrap_or_default(),
+                    options.subject,
+                    options.text,
+                    settings_sender,
+                )
+            }
         }
     }
 

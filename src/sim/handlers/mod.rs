@@ -156,7 +156,7 @@ impl Sim {
 
     /// The mailboxes a session exposes: only an Exchange (vex) session has any.
     fn session_mailboxes(&self, session: &Session) -> &[MailboxData] {
-        if session.kind == types::RestoreSessionType::Vex {
+        if session.kind == types::ExploreOptionsType::Vex {
             &self.catalog().mailboxes
         } else {
             &[]

@@ -32,7 +32,7 @@ impl Sim {
             .organization(self.shared.catalog.organization_name.clone())
             .result(types::RestoreSessionResult::Success)
             .state(state)
-            .type_(session.kind)
+            .type_(session_type(session.kind))
             .try_into()?)
     }
 
@@ -56,11 +56,10 @@ impl Sim {
             )));
         }
         let action: types::ExploreAction = input.typed()?;
-        let kind = match action.explore.type_ {
-            None | Some(types::ExploreOptionsType::Vex) => types::RestoreSessionType::Vex,
-            Some(types::ExploreOptionsType::Veod) => types::RestoreSessionType::Veod,
-            Some(types::ExploreOptionsType::Vesp) => types::RestoreSessionType::Vesp,
-        };
+        let kind = action
+            .explore
+            .type_
+            .unwrap_or(types::ExploreOptionsType::Vex);
         let session = self.shared.start_session(kind);
         Ok(json(
             StatusCode::CREATED,
@@ -107,5 +106,14 @@ impl Sim {
             .verification_url(url.to_string())
             .try_into()?;
         Ok(json(StatusCode::OK, &device_code))
+    }
+}
+
+/// The response's open session type for the request's closed one.
+fn session_type(kind: types::ExploreOptionsType) -> types::RestoreSessionType {
+    match kind {
+        types::ExploreOptionsType::Vex => types::RestoreSessionType::Vex,
+        types::ExploreOptionsType::Veod => types::RestoreSessionType::Veod,
+        types::ExploreOptionsType::Vesp => types::RestoreSessionType::Vesp,
     }
 }

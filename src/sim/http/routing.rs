@@ -80,13 +80,20 @@ pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
             Some(body) => Some(body_spec(spec, id, body)?),
             None => None,
         };
+        // The simulator is a v4 server: where the 400 is OAuthError, or a oneOf whose first
+        // (v4) variant is, it answers OAuth errors.
         let oauth_errors = op
             .responses(spec)
             .into_iter()
             .find(|(status, _)| *status == "400")
-            .and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
-            .and_then(Value::as_str)
-            .is_some_and(|r| r.ends_with("/OAuthError"));
+            .and_then(|(_, r)| r.pointer("/content/application~1json/schema"))
+            .is_some_and(|schema| {
+                let first = spec.resolve(schema).pointer("/oneOf/0").unwrap_or(schema);
+                first
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| r.ends_with("/OAuthError"))
+            });
         out.push(Route {
             operation,
             secured,

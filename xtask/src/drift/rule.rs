@@ -90,6 +90,15 @@ rules! {
         "a new enum value in a request";
     ResponseEnumValueAdded = "response-enum-value-added", Breaking,
         "a new enum value in a response: the closed generated enum fails to deserialize it";
+    EnumOpened = "enum-opened", Breaking,
+        "a closed enum became open (`x-extensible-enum`): its generated type gains \
+         `Unknown(String)` and loses `Copy`; matches need the new arm. Against a server's \
+         document: the server may send more values, which the client must keep";
+    EnumClosed = "enum-closed", Breaking,
+        "an open enum became closed: a value it kept in `Unknown` now fails to deserialize";
+    OpenEnumValueAdded = "open-enum-value-added", Breaking,
+        "a new known value of an open enum: the regenerated type gains a variant, so \
+         exhaustive matches change; clients built before keep the value in `Unknown`";
     ResponseEnumValueRemoved = "response-enum-value-removed", Breaking,
         "an enum value is gone from a response: its generated variant disappears";
     RequestVariantRemoved = "request-variant-removed", Breaking,

@@ -98,7 +98,7 @@ fn undescribed_operation_parameter_and_property_are_named() {
 #[test]
 fn a_missing_and_an_invalid_example_are_named() {
     let text = edited(
-        "              example:\n                enableNotification: true\n                server: smtp.office365.com\n                port: 587\n                useAuthentication: true\n                userName: notifications@westsupport.onmicrosoft.com\n                useSSL: true\n",
+        "              example:\n                enableNotification: true\n                server: smtp.office365.com\n                port: 587\n                useAuthentication: true\n                username: notifications@westsupport.onmicrosoft.com\n                useSSL: true\n",
         "              x-no-example: true\n              x-rest:\n                server: smtp.office365.com\n                useSSL: true\n",
     );
     let text = text.replacen(
@@ -141,4 +141,36 @@ fn a_dangling_ref_is_named() {
 #[test]
 fn invalid_yaml_is_one_finding() {
     assert_eq!(rules("openapi: [3.0\n")[0].0, "yaml");
+}
+
+#[test]
+fn a_closed_response_enum_is_named() {
+    let found = rules(&edited(
+        "      type: string\n      x-extensible-enum: [Starting, Working, Stopping, Stopped]\n",
+        "      type: string\n      enum: [Starting, Working, Stopping, Stopped]\n",
+    ));
+    assert!(
+        found.contains(&(
+            "response-enum-closed",
+            "#/components/schemas/RestoreSessionState".into()
+        )),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_open_request_enum_and_a_misplaced_one_are_named() {
+    let found = rules(&edited(
+        "          enum: [vex, veod, vesp]\n",
+        "          x-extensible-enum: [vex, veod, vesp]\n",
+    ));
+    let at = "#/components/schemas/ExploreOptions/properties/type";
+    assert!(
+        found.contains(&("request-enum-open", at.into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("open-enum-placement", at.into())),
+        "{found:?}"
+    );
 }

@@ -20,7 +20,11 @@ impl<'a> Docs<'a> {
     /// `string (uuid)`, `array of Organization`, `one of 3 (RestoreToOptions)`...
     pub(super) fn type_label(&self, name: Option<&str>, view: &View) -> String {
         let named = |label: String| match name {
-            Some(name) if view.typ != Some("string") || !view.enumeration.is_empty() => {
+            Some(name)
+                if view.typ != Some("string")
+                    || !view.enumeration.is_empty()
+                    || !view.open_values.is_empty() =>
+            {
                 format!("{label} (`{name}`)")
             }
             _ => label,
@@ -63,6 +67,24 @@ impl<'a> Docs<'a> {
         }
     }
 
+    /// The referenced schema of a `nullable: true` wrapper around a single `allOf` member, as
+    /// a nullable view; `None` for any other schema.
+    fn nullable_reference(&self, schema: &'a Schema) -> Option<(Option<String>, View<'a>)> {
+        let openapiv3::SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+            return None;
+        };
+        let [member] = all_of.as_slice() else {
+            return None;
+        };
+        let (name, referenced) = self.resolve(member)?;
+        let mut view = View::of(referenced);
+        view.nullable |= schema.schema_data.nullable;
+        if schema.schema_data.description.is_some() {
+            view.description = schema.schema_data.description.as_deref();
+        }
+        Some((name, view))
+    }
+
     /// The description of a table row: the description, then constraints and values.
     pub(super) fn row_description(&self, own: Option<&str>, view: &View) -> String {
         let mut parts = Vec::new();
@@ -72,6 +94,13 @@ impl<'a> Docs<'a> {
         if !view.enumeration.is_empty() {
             let values: Vec<String> = view.enumeration.iter().map(code).collect();
             parts.push(format!("Values: {}.", values.join(", ")));
+        }
+        if !view.open_values.is_empty() {
+            let values: Vec<String> = view.open_values.iter().map(code).collect();
+            parts.push(format!(
+                "Known values: {}; a newer server may send others.",
+                values.join(", ")
+            ));
         }
         match (&view.minimum, &view.maximum) {
             (Some(min), Some(max)) => parts.push(format!("From {min} to {max}.")),
@@ -119,12 +148,20 @@ impl<'a> Docs<'a> {
             let Some((target, schema)) = self.resolve_boxed(property) else {
                 continue;
             };
-            let inner = View::of(schema);
-            let full = format!("{prefix}{name}");
-            let own = match property {
+            let mut own = match property {
                 ReferenceOr::Item(s) => s.schema_data.description.as_deref(),
                 ReferenceOr::Reference { .. } => None,
             };
+            // `nullable` beside a lone `allOf: [$ref]`: OpenAPI 3.0's way to make a reference
+            // nullable. The row shows the referenced type, nullable.
+            let (target, inner) = match self.nullable_reference(schema) {
+                Some((named, referenced)) => {
+                    own = own.or(referenced.description);
+                    (named, referenced)
+                }
+                None => (target, View::of(schema)),
+            };
+            let full = format!("{prefix}{name}");
             out.rows.push([
                 format!("`{full}`"),
                 self.type_label(target.as_deref(), &inner),

@@ -15,6 +15,8 @@ pub(super) struct View<'a> {
     pub(super) nullable: bool,
     pub(super) default: Option<&'a Value>,
     pub(super) enumeration: Vec<Value>,
+    /// The known values of an open enum (`x-extensible-enum`): others may appear.
+    pub(super) open_values: Vec<Value>,
     pub(super) minimum: Option<String>,
     pub(super) maximum: Option<String>,
     pub(super) min_length: Option<usize>,
@@ -66,6 +68,12 @@ impl<'a> View<'a> {
             description: data.description.as_deref(),
             nullable: data.nullable,
             default: data.default.as_ref(),
+            open_values: data
+                .extensions
+                .get("x-extensible-enum")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
             ..View::default()
         };
         match &schema.schema_kind {

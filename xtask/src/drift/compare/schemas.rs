@@ -130,10 +130,32 @@ impl<'a> Walk<'a> {
                 ),
             ),
             (Some(before), Some(after)) => {
+                if b.open != a.open {
+                    self.out.push(
+                        if a.open {
+                            Rule::EnumOpened
+                        } else {
+                            Rule::EnumClosed
+                        },
+                        None,
+                        &op,
+                        place.to_string(),
+                        at,
+                        if a.open {
+                            "the enum is now open (x-extensible-enum): unknown values are kept"
+                        } else {
+                            "the enum is now closed: values it does not list fail"
+                        }
+                        .to_string(),
+                    );
+                }
                 let removed: Vec<&Value> = before.iter().filter(|v| !after.contains(v)).collect();
                 let added: Vec<&Value> = after.iter().filter(|v| !before.contains(v)).collect();
                 let (removed_rule, added_rule) = match dir {
                     Dir::Request => (Rule::RequestEnumValueRemoved, Rule::RequestEnumValueAdded),
+                    Dir::Response if a.open => {
+                        (Rule::ResponseEnumValueRemoved, Rule::OpenEnumValueAdded)
+                    }
                     Dir::Response => (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded),
                 };
                 for value in removed {

@@ -31,6 +31,8 @@ pub(super) struct Shape<'a> {
     pub(super) format: Option<String>,
     pub(super) nullable: bool,
     pub(super) enumeration: Option<Vec<Value>>,
+    /// Whether `enumeration` is open (`x-extensible-enum`): other values may appear.
+    pub(super) open: bool,
     pub(super) properties: BTreeMap<String, (&'a Value, String)>,
     pub(super) required: BTreeSet<String>,
     pub(super) items: Option<(&'a Value, String)>,
@@ -107,6 +109,10 @@ impl<'a> Doc<'a> {
                 .cloned()
                 .collect();
             shape.enumeration = Some(values);
+        }
+        if let Some(Value::Array(values)) = map.get("x-extensible-enum") {
+            shape.enumeration = Some(values.clone());
+            shape.open = true;
         }
         for key in CONSTRAINTS {
             if let Some(value) = map.get(key) {
