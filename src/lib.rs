@@ -44,6 +44,7 @@ mod server_message;
 pub mod sim;
 #[cfg(feature = "spec")]
 pub mod spec;
+mod timestamp;
 mod validate;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
@@ -65,6 +66,7 @@ pub use item_action::{
 pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
+pub use timestamp::Timestamp;
 
 /// The README's example, compiled as a doc test so that it stays true (the guide's examples are
 /// the crate documentation's own doc tests).

@@ -5,7 +5,7 @@ use vbo365::types;
 
 use super::args::{FolderCommand, ItemCommand, MailboxCommand, OrgCommand};
 use super::failure::{Doing, Failure};
-use super::output::opt;
+use super::output::{minutes, opt};
 use super::run::Ctx;
 
 /// `vbo org list`.
@@ -102,7 +102,7 @@ fn items_table(
                 opt(&i.item_class),
                 opt(&i.subject),
                 opt(&i.from),
-                opt(&i.received.map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
+                opt(&i.received.as_ref().map(minutes)),
             ]
         })
         .collect();

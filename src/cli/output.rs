@@ -103,6 +103,15 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// An optional value for a table cell.
+/// A server time to the minute, as written (no offset is assumed for a time without one);
+/// a value that is not a time, as the server sent it.
+pub fn minutes(time: &vbo365::Timestamp) -> String {
+    time.naive().map_or_else(
+        || time.as_str().to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
 pub fn opt<T: ToString>(value: &Option<T>) -> String {
     value
         .as_ref()

@@ -9,7 +9,7 @@ use vbo365::{Client, SecretString, types};
 
 use super::args::{Global, SessionCommand};
 use super::failure::{self, Doing, Failure};
-use super::output::opt;
+use super::output::{minutes, opt};
 use super::run::Ctx;
 use super::{secrets, token_file};
 
@@ -114,7 +114,7 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
             all_versions,
         } => {
             let options = types::ExploreOptions {
-                datetime: *at,
+                datetime: at.map(vbo365::Timestamp::from),
                 type_: Some(types::ExploreOptionsType::Vex),
                 show_deleted: Some(*show_deleted),
                 show_all_versions: Some(*all_versions),
@@ -147,9 +147,7 @@ fn sessions_table(
                 s.type_.to_string(),
                 s.state.to_string(),
                 opt(&s.result),
-                opt(&s
-                    .creation_time
-                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
+                opt(&s.creation_time.as_ref().map(minutes)),
             ]
         })
         .collect();

@@ -134,3 +134,46 @@ async fn token_errors_are_read_in_both_shapes() {
         );
     }
 }
+
+/// Timestamps as the vendor's v3 examples write them, without an offset, and one a server
+/// could garble: the page parses, each value is kept as written, and none is given an offset
+/// it did not have.
+#[tokio::test]
+async fn offset_less_and_odd_timestamps_do_not_fail_a_page() {
+    let page = r#"{"offset":0,"limit":30,"results":[
+        {"id":"380d7caf-6294-4a33-b50a-b8aeb13af58c","type":"Vex","state":"Stopped",
+         "creationTime":"2017-05-04 18:00:00","endTime":"2017-05-04T18:30:00.1234567"},
+        {"id":"480d7caf-6294-4a33-b50a-b8aeb13af58c","type":"Vex","state":"Working",
+         "creationTime":"2020-03-02T10:00:05+01:00","endTime":"not yet"}]}"#;
+    let (_server, client) = client_answering(page).await;
+    let sessions = client.all_restore_sessions().await.unwrap();
+    let first = sessions[0].creation_time.as_ref().unwrap();
+    assert_eq!(
+        (
+            first.as_str(),
+            first.instant(),
+            first.naive().map(|t| t.to_string())
+        ),
+        (
+            "2017-05-04 18:00:00",
+            None,
+            Some("2017-05-04 18:00:00".into())
+        )
+    );
+    let fraction = sessions[0].end_time.as_ref().unwrap();
+    assert_eq!(
+        fraction.naive().map(|t| t.to_string()),
+        Some("2017-05-04 18:30:00.123456700".into())
+    );
+    let strict = sessions[1].creation_time.as_ref().unwrap();
+    assert_eq!(
+        strict.instant().map(|t| t.to_rfc3339()),
+        Some("2020-03-02T09:00:05+00:00".into())
+    );
+    let odd = sessions[1].end_time.as_ref().unwrap();
+    assert_eq!((odd.as_str(), odd.naive()), ("not yet", None));
+    assert_eq!(
+        serde_json::to_value(&sessions[0]).unwrap()["creationTime"],
+        "2017-05-04 18:00:00"
+    );
+}

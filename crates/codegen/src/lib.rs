@@ -16,6 +16,10 @@ use vbo365_spec::{Spec, pointer};
 /// The hand-written type that every secret in the spec is generated as.
 pub const SECRET_TYPE: &str = "crate::SecretString";
 
+/// The hand-written type that every `format: date-time` is generated as: strict when built,
+/// lenient when read (servers write offset-less times too).
+pub const TIMESTAMP_TYPE: &str = "crate::Timestamp";
+
 /// Parses the YAML spec into JSON, with every local `$ref` checked to resolve.
 pub fn load(text: &str) -> Result<Value, String> {
     let spec = Spec::parse(text)?;
@@ -50,6 +54,11 @@ pub fn settings(open_enums: &[open_enum::OpenEnum]) -> GenerationSettings {
         format: Some("password".to_string()),
         ..Default::default()
     };
+    let date_time = SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        format: Some("date-time".to_string()),
+        ..Default::default()
+    };
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -59,6 +68,11 @@ pub fn settings(open_enums: &[open_enum::OpenEnum]) -> GenerationSettings {
         .with_derive("PartialEq")
         .with_map_type("::std::collections::BTreeMap")
         .with_conversion(password, SECRET_TYPE, [TypeImpl::Default].into_iter())
+        .with_conversion(
+            date_time,
+            TIMESTAMP_TYPE,
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        )
         .with_replacement(
             "ApplicationCertificate",
             SECRET_TYPE,

@@ -24,6 +24,9 @@
 //!    `crate::path::encode_segment`. `encode_path` leaves `\`, `[`, `]`, `^`, `|` and others
 //!    as they are, and URL parsing turns `\` into `/`: an item id could leave its segment and
 //!    reach another endpoint. The spec itself is unchanged; it says the id is one segment.
+//! 6. **Timestamps** are a setting too: every `format: date-time` is generated as
+//!    `vbo365::Timestamp`, which reads offset-less server times without failing and is built
+//!    only from RFC 3339.
 //! 5. **Client bounds.** A parameter's `x-client-bounds` (`maxLength`, `pattern`) is what a
 //!    client refuses before sending, not a documented server rule, so the spec keeps it out of
 //!    the schema. The view copies it into the parameter's schema, so that the generated

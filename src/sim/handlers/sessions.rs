@@ -24,8 +24,8 @@ impl Sim {
             types::RestoreSessionState::Stopped
         };
         Ok(types::RestoreSession::builder()
-            .creation_time(session.created)
-            .end_time(session.ended)
+            .creation_time(crate::Timestamp::from(session.created))
+            .end_time(session.ended.map(crate::Timestamp::from))
             .id(session.id)
             .links(self.self_links(input, &session_path(session.id))?)
             .name(session.name.clone())
