@@ -50,6 +50,7 @@ async fn main() -> Result<()> {
         ..SimConfig::default()
     };
     if let Ok(password) = std::env::var("VBO365_CONTRACT_PASSWORD") {
+        config.tenant_password = password.clone().into();
         config.password = password.into();
     }
     let sim = Simulator::start(config).await?;
@@ -108,6 +109,7 @@ async fn main() -> Result<()> {
         "base_url": sim.base_url(),
         "ca": sim.ca_cert_path(),
         "username": sim.username(),
+        "tenant_username": sim.tenant_username(),
         "ids": {
             "organizationId": catalog.organization_id,
             "restoreSessionId": session.id,

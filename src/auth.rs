@@ -8,7 +8,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 
 use crate::generated::types;
 use crate::generated::wire::Operation;
-use crate::{Error, SecretString};
+use crate::{Error, LoginKind, SecretString};
 
 /// The token operation. The refresh is sent from inside the generated client's hooks, where
 /// the generated operation cannot be called, so it is sent by hand to the spec's path.
@@ -49,6 +49,8 @@ struct TokenState {
     /// Bumped by every new token, so that concurrent 401s share one refresh.
     generation: u64,
     grant: Option<Grant>,
+    /// Which routes the login may use; set by the login or resume, kept by refreshes.
+    kind: LoginKind,
 }
 
 /// The tokens a refresh obtained, handed to [`crate::Client::on_token_refreshed`] so that a
@@ -98,6 +100,16 @@ impl Auth {
         let margin = REFRESH_MARGIN.min(state.lifetime / 5);
         let can_refresh = state.refresh.is_some() || state.grant.is_some();
         (can_refresh && Instant::now() + margin >= expires_at).then_some(state.generation)
+    }
+
+    /// The kind of the current login.
+    pub(crate) fn kind(&self) -> LoginKind {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).kind
+    }
+
+    /// Records the kind of a new login (a refresh keeps it).
+    pub(crate) fn set_kind(&self, kind: LoginKind) {
+        self.state.write().unwrap_or_else(|e| e.into_inner()).kind = kind;
     }
 
     /// Whether a 401 can be answered with a refresh.

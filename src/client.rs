@@ -15,7 +15,8 @@ use crate::hooks::{Inner, Shared};
 const ACTION_OPERATION: Operation = Operation::PerformMailboxItemAction;
 use crate::outcome::Answer;
 use crate::{
-    Action, ActionOutcome, Error, ItemAction, MailboxId, RetryPolicy, SecretString, SessionId,
+    Action, ActionOutcome, Error, ItemAction, LoginKind, MailboxId, RetryPolicy, SecretString,
+    SessionId,
 };
 
 /// Default time to establish a TCP (and TLS) connection.
@@ -214,24 +215,48 @@ impl Client {
         progenitor_client::ClientInfo::baseurl(&self.api)
     }
 
-    /// Gets an access token with the password grant. Later requests use it, and the client
-    /// renews it with the refresh token (or, failing that, logs in again) before it expires.
+    /// Gets an access token for a VBO administrator with the password grant. Later requests
+    /// use it, and the client renews it with the refresh token (or, failing that, logs in
+    /// again) before it expires.
     pub async fn login(
         &self,
         username: &str,
         password: impl Into<SecretString>,
     ) -> Result<types::Token, Error> {
-        crate::validate::not_empty("username", username)?;
-        let password = password.into();
-        crate::validate::not_empty("password", password.expose())?;
-        self.authenticate(Grant::Password {
-            username: username.to_string(),
-            password,
-        })
-        .await
+        self.login_password(LoginKind::Administrator, username, password.into())
+            .await
     }
 
-    /// Gets an access token with the JWT bearer grant (organizations with security defaults).
+    /// Gets an access token for a tenant with the password grant: the Microsoft 365 account
+    /// that added the organization. The client then uses the tenant's routes
+    /// ([`LoginKind::Tenant`]).
+    pub async fn login_tenant(
+        &self,
+        username: &str,
+        password: impl Into<SecretString>,
+    ) -> Result<types::Token, Error> {
+        self.login_password(LoginKind::Tenant, username, password.into())
+            .await
+    }
+
+    async fn login_password(
+        &self,
+        kind: LoginKind,
+        username: &str,
+        password: SecretString,
+    ) -> Result<types::Token, Error> {
+        crate::validate::not_empty("username", username)?;
+        crate::validate::not_empty("password", password.expose())?;
+        let grant = Grant::Password {
+            username: username.to_string(),
+            password,
+        };
+        self.authenticate(grant, kind).await
+    }
+
+    /// Gets an access token with the JWT bearer grant: a tenant whose organization has
+    /// security defaults, with an assertion from Microsoft Entra ID. The client then uses the
+    /// tenant's routes ([`LoginKind::Tenant`]).
     pub async fn login_jwt(
         &self,
         client_id: &str,
@@ -240,26 +265,47 @@ impl Client {
         crate::validate::not_empty("client_id", client_id)?;
         let assertion = assertion.into();
         crate::validate::not_empty("assertion", assertion.expose())?;
-        self.authenticate(Grant::JwtBearer {
+        let grant = Grant::JwtBearer {
             client_id: client_id.to_string(),
             assertion,
-        })
-        .await
+        };
+        self.authenticate(grant, LoginKind::Tenant).await
     }
 
-    /// Continues with a token obtained earlier (for example saved by `vbo login --save-token`)
-    /// that has `expires_in` left. It is renewed with `refresh_token` when it runs out; with
-    /// no refresh token, an expired token ends in a 401.
+    /// Continues with an administrator's token obtained earlier (for example saved by
+    /// `vbo login --save-token`) that has `expires_in` left. It is renewed with
+    /// `refresh_token` when it runs out; with no refresh token, an expired token ends in a 401.
     pub fn resume(
         &self,
         access_token: impl Into<SecretString>,
         refresh_token: Option<SecretString>,
         expires_in: Duration,
     ) {
-        self.inner
-            .shared
-            .auth
-            .store_parts(access_token.into(), refresh_token, expires_in, None);
+        self.resume_as(
+            LoginKind::Administrator,
+            access_token,
+            refresh_token,
+            expires_in,
+        );
+    }
+
+    /// [`Client::resume`] for a token of either kind of login.
+    pub fn resume_as(
+        &self,
+        kind: LoginKind,
+        access_token: impl Into<SecretString>,
+        refresh_token: Option<SecretString>,
+        expires_in: Duration,
+    ) {
+        let auth = &self.inner.shared.auth;
+        auth.store_parts(access_token.into(), refresh_token, expires_in, None);
+        auth.set_kind(kind);
+    }
+
+    /// The kind of the current login, which decides the organization routes the client uses:
+    /// [`LoginKind::Administrator`] until a tenant login or resume.
+    pub fn login_kind(&self) -> LoginKind {
+        self.inner.shared.auth.kind()
     }
 
     /// Calls `listener` with the new tokens after every refresh (by this client or a clone),
@@ -272,7 +318,7 @@ impl Client {
         self.inner.shared.auth.on_refresh(Arc::new(listener));
     }
 
-    async fn authenticate(&self, grant: Grant) -> Result<types::Token, Error> {
+    async fn authenticate(&self, grant: Grant, kind: LoginKind) -> Result<types::Token, Error> {
         let result = self.api.create_token().body(grant.request()?).send().await;
         let token = match result {
             Ok(token) => token.into_inner(),
@@ -280,7 +326,9 @@ impl Client {
                 return Err(Error::from_generated(error, Operation::CreateToken).await);
             }
         };
-        self.inner.shared.auth.store(&token, Some(grant));
+        let auth = &self.inner.shared.auth;
+        auth.store(&token, Some(grant));
+        auth.set_kind(kind);
         Ok(token)
     }
 

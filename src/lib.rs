@@ -33,6 +33,7 @@ mod hooks;
 mod ids;
 mod item_action;
 mod operations;
+mod organizations;
 mod outcome;
 mod paging;
 mod path;
@@ -63,6 +64,7 @@ pub use item_action::{
     ExportToPst, ItemAction, RestoreTo, RestoreToOriginalLocation, SaveToMsg, SendToDefaultAddress,
     SendToDifferentAddress,
 };
+pub use organizations::LoginKind;
 pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;

@@ -2,28 +2,9 @@
 //! lists do not already cover, so that callers need [`Client::api`] only as an escape hatch.
 
 use crate::generated::types;
-use crate::{Client, Error, MailboxId, OrganizationId, SessionId};
+use crate::{Client, Error, MailboxId, SessionId};
 
 impl Client {
-    /// The organizations this login sees (`listOrganizations`).
-    pub async fn organizations(&self) -> Result<Vec<types::Organization>, Error> {
-        self.api().list_organizations().call().await
-    }
-
-    /// Starts a restore session on an organization's backups (`exploreOrganization`).
-    pub async fn explore(
-        &self,
-        organization: OrganizationId,
-        options: types::ExploreOptions,
-    ) -> Result<types::RestoreSession, Error> {
-        self.api()
-            .explore_organization()
-            .organization_id(organization)
-            .body(types::ExploreAction { explore: options })
-            .call()
-            .await
-    }
-
     /// One restore session (`getRestoreSession`).
     pub async fn restore_session(
         &self,

@@ -75,6 +75,11 @@ pub struct Global {
     )]
     pub user: Option<String>,
 
+    /// Log in as a tenant (the Microsoft 365 account that added the organization) rather than
+    /// a VBO administrator: `org` and `session create` then use the tenant's own organization
+    #[arg(long, env = "VBO_TENANT", global = true)]
+    pub tenant: bool,
+
     /// Read the VBO password from the first line of standard input
     #[arg(long, global = true)]
     pub password_stdin: bool,
@@ -181,9 +186,10 @@ pub enum OrgCommand {
 pub enum SessionCommand {
     /// Start a restore session for an organization (explore)
     Create {
-        /// Organization ID (`vbo org list`)
+        /// Organization ID (`vbo org list`); required for an administrator, while a tenant
+        /// (`--tenant`) explores its own organization without it
         #[arg(long, value_name = "ID")]
-        org: OrganizationId,
+        org: Option<OrganizationId>,
         /// Point in time to explore, RFC 3339 (default: the latest backup)
         #[arg(long, value_name = "DATETIME")]
         at: Option<chrono::DateTime<chrono::Utc>>,

@@ -80,6 +80,14 @@ impl<'a> Plan<'a> {
             }
             Command::Bulk(args) => Self::Bulk(bulk::prepare(args, global.password_stdin)?),
             Command::Vex(VexCommand::Set(args)) => Self::Vex(Box::new(vex::settings(args)?)),
+            Command::Session(SessionCommand::Create { org: None, .. })
+                if !global.tenant && global.token_file.is_none() =>
+            {
+                return Err(Failure::usage("no organization given").with_hint(
+                    "pass --org ID (see `vbo org list`); a tenant logs in with --tenant and \
+                     explores its own organization",
+                ));
+            }
             _ => Self::Read,
         })
     }

@@ -51,21 +51,29 @@ fn account<'a>(global: &'a Global, alternative: &str) -> Result<(&'a str, Secret
 /// Logs in with the account of the options, before a command without `--token-file`.
 pub async fn log_in(ctx: &Ctx, global: &Global) -> Result<(), Failure> {
     let (user, password) = account(global, " (or use --token-file)")?;
-    ctx.client
-        .login(user, password)
-        .await
-        .map_err(|e| ctx.fail(&e, Doing::Login))?;
+    password_login(ctx, global, user, password).await?;
     Ok(())
+}
+
+/// The password grant, for an administrator or, with `--tenant`, a tenant.
+async fn password_login(
+    ctx: &Ctx,
+    global: &Global,
+    user: &str,
+    password: SecretString,
+) -> Result<types::Token, Failure> {
+    let login = if global.tenant {
+        ctx.client.login_tenant(user, password).await
+    } else {
+        ctx.client.login(user, password).await
+    };
+    login.map_err(|e| ctx.fail(&e, Doing::Login))
 }
 
 /// `vbo login [--save-token FILE]`.
 pub async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<(), Failure> {
     let (user, password) = account(global, "")?;
-    let token = ctx
-        .client
-        .login(user, password)
-        .await
-        .map_err(|e| ctx.fail(&e, Doing::Login))?;
+    let token = password_login(ctx, global, user, password).await?;
     // `expires_in` is the server's: clamped, so that a huge or negative one cannot panic.
     let expires_in = vbo365::token_lifetime(token.expires_in);
     let saved = token_file::SavedToken::new(
@@ -73,6 +81,7 @@ pub async fn login(ctx: &Ctx, global: &Global, save: Option<&Path>) -> Result<()
         &token.access_token,
         token.refresh_token.as_ref(),
         expires_in,
+        ctx.client.login_kind(),
     );
     let expires_at = saved.expires_at;
     if let Some(path) = save {
@@ -119,7 +128,13 @@ pub async fn restore_session(ctx: &Ctx, command: &SessionCommand) -> Result<(), 
                 show_deleted: Some(*show_deleted),
                 show_all_versions: Some(*all_versions),
             };
-            let session = ctx.call(client.explore(*org, options)).await?;
+            // Without --org: the tenant's own (`Plan::prepare` refused an administrator
+            // without one before the login; a token file's administrator is refused by the
+            // client, before anything is sent).
+            let session = match org {
+                Some(org) => ctx.call(client.explore(*org, options)).await?,
+                None => ctx.call(client.explore_own(options)).await?,
+            };
             sessions_table(ctx, &session, std::slice::from_ref(&session))
         }
         SessionCommand::Stop { session } => {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vbo365::{Client, SecretString};
+use vbo365::{Client, LoginKind, SecretString};
 
 use super::failure::Failure;
 
@@ -15,6 +15,9 @@ pub struct SavedToken {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Whose token it is; files written before tenants existed are an administrator's.
+    #[serde(default)]
+    pub login: LoginKind,
 }
 
 impl SavedToken {
@@ -23,8 +26,10 @@ impl SavedToken {
         access: &SecretString,
         refresh: Option<&SecretString>,
         expires_in: std::time::Duration,
+        login: LoginKind,
     ) -> Self {
         Self {
+            login,
             server: server.to_string(),
             access_token: access.expose().to_string(),
             refresh_token: refresh.map(|t| t.expose().to_string()),
@@ -92,12 +97,14 @@ pub fn resume(client: &Client, path: &Path) -> Result<(), Failure> {
         .unwrap_or_default();
     let path: PathBuf = path.to_path_buf();
     let server = client.base_url().to_string();
+    let login = saved.login;
     client.on_token_refreshed(move |token| {
         let saved = SavedToken::new(
             &server,
             &token.access_token,
             token.refresh_token.as_ref(),
             token.expires_in,
+            login,
         );
         match save(&path, &saved) {
             Ok(()) => tracing::info!(path = %path.display(), "saved the refreshed token"),
@@ -107,7 +114,8 @@ pub fn resume(client: &Client, path: &Path) -> Result<(), Failure> {
             ),
         }
     });
-    client.resume(
+    client.resume_as(
+        saved.login,
         saved.access_token,
         saved.refresh_token.map(SecretString::new),
         left,

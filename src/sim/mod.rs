@@ -34,6 +34,11 @@ pub const DEFAULT_USERNAME: &str = "admin@westsupport.onmicrosoft.com";
 /// The password of [`DEFAULT_USERNAME`] (the spec's own example). A simulator has nothing to
 /// protect; a configurable account lets tests check that wrong credentials are refused.
 pub const DEFAULT_PASSWORD: &str = "paSSw0rd";
+/// The tenant account the simulator accepts by default: the Microsoft 365 account that added
+/// the organization, which a tenant logs in with.
+pub const DEFAULT_TENANT_USERNAME: &str = "veeam.backup@westsupport.onmicrosoft.com";
+/// The password of [`DEFAULT_TENANT_USERNAME`].
+pub const DEFAULT_TENANT_PASSWORD: &str = "t3nantPa55";
 /// Default size of an exported PST: small enough for tests, large enough to stream.
 pub const DEFAULT_PST_SIZE: u64 = 1 << 20;
 
@@ -61,6 +66,11 @@ pub struct SimConfig {
     pub username: String,
     /// Its password. Default: [`DEFAULT_PASSWORD`].
     pub password: SecretString,
+    /// The tenant account that `createToken` accepts: its tokens use the tenant routes only.
+    /// Default: [`DEFAULT_TENANT_USERNAME`].
+    pub tenant_username: String,
+    /// Its password. Default: [`DEFAULT_TENANT_PASSWORD`].
+    pub tenant_password: SecretString,
     /// Directory for the CA certificate file; `None` makes a fresh temporary directory that is
     /// removed at shutdown.
     pub ca_dir: Option<PathBuf>,
@@ -77,6 +87,8 @@ impl Default for SimConfig {
             pst_size: DEFAULT_PST_SIZE,
             username: DEFAULT_USERNAME.to_string(),
             password: SecretString::new(DEFAULT_PASSWORD),
+            tenant_username: DEFAULT_TENANT_USERNAME.to_string(),
+            tenant_password: SecretString::new(DEFAULT_TENANT_PASSWORD),
             ca_dir: None,
         }
     }
@@ -111,9 +123,12 @@ pub enum SimError {
 /// The simulator. [`Simulator::start`] starts one.
 ///
 /// What it does, where the real server's behaviour had to be chosen:
-/// - **Accounts.** `createToken` accepts the configured account with the password grant, its
-///   refresh tokens (each used once), and the JWT bearer grant for the organization's name as
-///   `client_id` with any three-part assertion. Anything else is `400 invalid_grant`.
+/// - **Accounts.** `createToken` accepts the configured administrator and tenant accounts with
+///   the password grant, their refresh tokens (each used once), and the JWT bearer grant for
+///   the organization's name as `client_id` with any three-part assertion (a tenant login).
+///   Anything else is `400 invalid_grant`. A tenant's token reads and explores only its own
+///   organization (`/v4/Organization...`); on the administrator routes it gets 401, and an
+///   administrator's token gets 401 on the tenant routes, as the spec's `x-vbo-login` says.
 /// - **Data.** One organization, two seeded restore sessions (one working, one stopped) and
 ///   four mailboxes (one an archive) with folders and messages; see [`Catalog`]. The first
 ///   mailbox holds more than 30 items, so its item list is paged.
@@ -179,7 +194,7 @@ impl RunningSimulator {
         self.ca.as_ref().map(|ca| ca.path.as_path())
     }
 
-    /// The account that `createToken` accepts.
+    /// The administrator account that `createToken` accepts.
     pub fn username(&self) -> &str {
         &self.shared.username
     }
@@ -187,6 +202,16 @@ impl RunningSimulator {
     /// The password of [`RunningSimulator::username`].
     pub fn password(&self) -> &SecretString {
         &self.shared.password
+    }
+
+    /// The tenant account that `createToken` accepts.
+    pub fn tenant_username(&self) -> &str {
+        &self.shared.tenant_username
+    }
+
+    /// The password of [`RunningSimulator::tenant_username`].
+    pub fn tenant_password(&self) -> &SecretString {
+        &self.shared.tenant_password
     }
 
     /// The seeded backed-up data: organization, sessions, mailboxes, folders and items.

@@ -134,15 +134,40 @@ fn merge<T: Serialize + DeserializeOwned>(
 }
 
 struct Issued {
-    user: String,
+    login: Login,
     expires: Instant,
+}
+
+/// Who a token was issued to: the user name, and which routes it may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub user: String,
+    pub kind: LoginKind,
+}
+
+/// The two kinds of login of a v4 server (see the spec's conventions and `x-vbo-login`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginKind {
+    Administrator,
+    Tenant,
+}
+
+impl LoginKind {
+    /// The spelling of `x-vbo-login` in the spec.
+    pub fn from_spec(value: &str) -> Option<Self> {
+        match value {
+            "administrator" => Some(Self::Administrator),
+            "tenant" => Some(Self::Tenant),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]
 struct State {
     sessions: Vec<Session>,
     tokens: HashMap<String, Issued>,
-    refresh_tokens: HashMap<String, String>,
+    refresh_tokens: HashMap<String, Login>,
     vex: Vex,
     outbox: Vec<SentMessage>,
     production: HashMap<Uuid, Vec<RestoredItem>>,
@@ -151,8 +176,12 @@ struct State {
 /// Everything the request handlers share.
 pub struct Shared {
     pub catalog: Catalog,
+    /// The administrator account.
     pub username: String,
     pub password: SecretString,
+    /// The tenant account: the credentials that added the organization.
+    pub tenant_username: String,
+    pub tenant_password: SecretString,
     pub token_lifetime: Duration,
     pub pst_size: AtomicU64,
     state: Mutex<State>,
@@ -164,13 +193,7 @@ fn new_token() -> String {
 }
 
 impl Shared {
-    pub fn new(
-        catalog: Catalog,
-        username: String,
-        password: SecretString,
-        token_lifetime: Duration,
-        pst_size: u64,
-    ) -> Self {
+    pub fn new(catalog: Catalog, config: &super::SimConfig) -> Self {
         let sessions = catalog
             .sessions
             .iter()
@@ -184,10 +207,12 @@ impl Shared {
             .collect();
         Self {
             catalog,
-            username,
-            password,
-            token_lifetime,
-            pst_size: AtomicU64::new(pst_size),
+            username: config.username.clone(),
+            password: config.password.clone(),
+            tenant_username: config.tenant_username.clone(),
+            tenant_password: config.tenant_password.clone(),
+            token_lifetime: config.token_lifetime,
+            pst_size: AtomicU64::new(config.pst_size),
             state: Mutex::new(State {
                 sessions,
                 ..State::default()
@@ -200,8 +225,8 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Issues an access token and a refresh token for `user`.
-    pub fn issue_token(&self, user: &str) -> (String, String) {
+    /// Issues an access token and a refresh token for `login`.
+    pub fn issue_token(&self, login: &Login) -> (String, String) {
         let access = new_token();
         let refresh = new_token();
         let now = Instant::now();
@@ -210,28 +235,26 @@ impl Shared {
         state.tokens.insert(
             access.clone(),
             Issued {
-                user: user.to_string(),
+                login: login.clone(),
                 expires: now + self.token_lifetime,
             },
         );
-        state
-            .refresh_tokens
-            .insert(refresh.clone(), user.to_string());
+        state.refresh_tokens.insert(refresh.clone(), login.clone());
         (access, refresh)
     }
 
-    /// The user of a valid, unexpired access token.
-    pub fn token_user(&self, token: &str) -> Option<String> {
+    /// The login of a valid, unexpired access token.
+    pub fn token_login(&self, token: &str) -> Option<Login> {
         let state = self.lock();
         state
             .tokens
             .get(token)
             .filter(|t| t.expires > Instant::now())
-            .map(|t| t.user.clone())
+            .map(|t| t.login.clone())
     }
 
-    /// Uses up a refresh token: its user, once.
-    pub fn redeem_refresh_token(&self, token: &str) -> Option<String> {
+    /// Uses up a refresh token: its login, once.
+    pub fn redeem_refresh_token(&self, token: &str) -> Option<Login> {
         self.lock().refresh_tokens.remove(token)
     }
 

@@ -288,3 +288,89 @@ fn vbo_sim_prints_where_it_listens_and_how_to_trust_its_ca() {
         "the temporary CA directory is removed at shutdown"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_creates_a_session_without_naming_its_organization() {
+    let s = start(SimConfig::default()).await;
+    // An administrator must name the organization: refused before the login (a wrong
+    // password would otherwise be exit 3).
+    let (code, stderr) = failing(
+        s.vbo()
+            .env("VBO_PASSWORD", "wrong")
+            .args(["session", "create"]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no organization given"), "{stderr}");
+    assert!(stderr.contains("--tenant"), "{stderr}");
+
+    let tenant = |cmd: &mut assert_cmd::Command| {
+        cmd.env("VBO_USER", s.sim.tenant_username())
+            .env("VBO_PASSWORD", s.sim.tenant_password().expose())
+            .arg("--tenant");
+    };
+    let mut orgs = s.vbo();
+    tenant(&mut orgs);
+    let output = orgs.args(["-o", "json", "org", "list"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let orgs: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(orgs.as_array().unwrap().len(), 1);
+    assert_eq!(orgs[0]["id"], s.sim.catalog().organization_id.to_string());
+
+    let mut create = s.vbo();
+    tenant(&mut create);
+    let output = create
+        .args(["-o", "json", "session", "create"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(created["state"], "Working");
+
+    // A saved tenant token stays a tenant's: no --tenant needed with the file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tenant.json");
+    let mut login = s.vbo();
+    tenant(&mut login);
+    let output = login
+        .args(["login", "--save-token"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved["login"], "tenant");
+    let output = s
+        .vbo()
+        .env_remove("VBO_PASSWORD")
+        .arg("--token-file")
+        .arg(&file)
+        .args(["-o", "json", "session", "create"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // The tenant's account is not an administrator's: as one it is refused by the server.
+    let (code, stderr) = failing(
+        s.vbo()
+            .env("VBO_USER", s.sim.tenant_username())
+            .env("VBO_PASSWORD", s.sim.password().expose())
+            .args(["org", "list"]),
+    );
+    assert_eq!(code, 3, "{stderr}");
+}

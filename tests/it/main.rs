@@ -55,3 +55,5 @@ mod sim_files;
 mod sim_rules;
 #[cfg(feature = "sim")]
 mod sim_transport;
+#[cfg(feature = "sim")]
+mod tenants;

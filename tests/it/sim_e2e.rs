@@ -8,13 +8,16 @@ use vbo365::{
     RestoreToOriginalLocation,
 };
 
-fn spec_operation_ids() -> Vec<String> {
+/// The spec's operation ids, of the operations that `login` (an `x-vbo-login`, or `None`
+/// for those that serve both kinds) may use.
+pub fn spec_operation_ids(login: &[Option<&str>]) -> Vec<String> {
     let spec = vbo365::spec::Spec::embedded();
     let mut ids: Vec<String> = spec.document()["paths"]
         .as_object()
         .unwrap()
         .values()
         .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| login.contains(&op.get("x-vbo-login").and_then(|l| l.as_str())))
         .filter_map(|op| op.get("operationId").and_then(|id| id.as_str()))
         .map(str::to_string)
         .collect();
@@ -441,7 +444,11 @@ async fn the_client_reaches_every_operation_over_https() {
     assert!(error.message().unwrap().contains("not active"), "{error}");
 
     covered.sort();
-    assert_eq!(covered, spec_operation_ids(), "every operation of the spec");
+    assert_eq!(
+        covered,
+        spec_operation_ids(&[None, Some("administrator")]),
+        "every operation of the spec but the tenant's (`tenants.rs`)"
+    );
     sim.shutdown().await.unwrap();
 }
 

@@ -36,16 +36,30 @@ impl Sim {
             .try_into()?)
     }
 
-    pub fn list_organizations(&self, input: &Input) -> Result<Response, ApiError> {
+    /// The one organization, with its `self` link at `path`.
+    fn organization(&self, input: &Input, path: &str) -> Result<types::Organization, ApiError> {
         let catalog = self.catalog();
-        let path = format!("/v4/Organizations/{}", catalog.organization_id);
-        let organization: types::Organization = types::Organization::builder()
+        Ok(types::Organization::builder()
             .id(catalog.organization_id)
-            .links(self.self_links(input, &path)?)
+            .links(self.self_links(input, path)?)
             .name(catalog.organization_name.clone())
             .type_("Office365".to_string())
-            .try_into()?;
-        Ok(json(StatusCode::OK, &vec![organization]))
+            .try_into()?)
+    }
+
+    pub fn list_organizations(&self, input: &Input) -> Result<Response, ApiError> {
+        let path = format!("/v4/Organizations/{}", self.catalog().organization_id);
+        Ok(json(
+            StatusCode::OK,
+            &vec![self.organization(input, &path)?],
+        ))
+    }
+
+    pub fn get_tenant_organization(&self, input: &Input) -> Result<Response, ApiError> {
+        Ok(json(
+            StatusCode::OK,
+            &self.organization(input, "/v4/Organization")?,
+        ))
     }
 
     pub fn explore_organization(&self, input: &Input) -> Result<Response, ApiError> {
@@ -55,6 +69,15 @@ impl Sim {
                 "Organization {id} was not found."
             )));
         }
+        self.explore(input)
+    }
+
+    /// A tenant's explore: its own organization, which its token names.
+    pub fn explore_tenant_organization(&self, input: &Input) -> Result<Response, ApiError> {
+        self.explore(input)
+    }
+
+    fn explore(&self, input: &Input) -> Result<Response, ApiError> {
         let action: types::ExploreAction = input.typed()?;
         let kind = action
             .explore

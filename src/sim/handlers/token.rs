@@ -8,22 +8,15 @@ use crate::SecretString;
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
+use crate::sim::state::{Login, LoginKind};
 use crate::types;
 
 impl Sim {
     pub fn create_token(&self, input: &Input) -> Result<Response, ApiError> {
         let request: types::TokenRequest = input.typed()?;
-        let user = match request {
+        let login = match request {
             types::TokenRequest::PasswordGrant(grant) => {
-                if grant.username.eq_ignore_ascii_case(&self.shared.username)
-                    && grant.password.expose() == self.shared.password.expose()
-                {
-                    self.shared.username.clone()
-                } else {
-                    return Err(ApiError::invalid_grant(
-                        "The user name or password is incorrect.",
-                    ));
-                }
+                self.password_login(grant.username.as_str(), grant.password.expose())?
             }
             types::TokenRequest::RefreshTokenGrant(grant) => self
                 .shared
@@ -45,10 +38,14 @@ impl Sim {
                         "The assertion is not a JWT for an organization of this server.",
                     ));
                 }
-                grant.client_id.to_string()
+                Login {
+                    user: grant.client_id.to_string(),
+                    kind: LoginKind::Tenant,
+                }
             }
         };
-        let (access, refresh) = self.shared.issue_token(&user);
+        let user = login.user.clone();
+        let (access, refresh) = self.shared.issue_token(&login);
         let now = chrono::Utc::now();
         let lifetime = self.shared.token_lifetime;
         let expires = now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
@@ -64,5 +61,31 @@ impl Sim {
             .user_name(user)
             .try_into()?;
         Ok(json(StatusCode::OK, &token))
+    }
+}
+
+impl Sim {
+    /// The login of a password grant: the administrator or the tenant account. User names
+    /// match in any case, as Windows and Microsoft 365 accounts do; passwords exactly.
+    fn password_login(&self, username: &str, password: &str) -> Result<Login, ApiError> {
+        let shared = &self.shared;
+        let accounts = [
+            (&shared.username, &shared.password, LoginKind::Administrator),
+            (
+                &shared.tenant_username,
+                &shared.tenant_password,
+                LoginKind::Tenant,
+            ),
+        ];
+        accounts
+            .into_iter()
+            .find(|(user, secret, _)| {
+                username.eq_ignore_ascii_case(user) && password == secret.expose()
+            })
+            .map(|(user, _, kind)| Login {
+                user: user.clone(),
+                kind,
+            })
+            .ok_or_else(|| ApiError::invalid_grant("The user name or password is incorrect."))
     }
 }

@@ -126,7 +126,13 @@ impl Sim {
                 .and_then(|v| v.split_once(' '))
                 .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
                 .map(|(_, token)| token.trim());
-            if token.and_then(|t| self.shared.token_user(t)).is_none() {
+            let login = token.and_then(|t| self.shared.token_login(t));
+            let Some(login) = login else {
+                return Err(ApiError::unauthorized());
+            };
+            // A route for the other kind of login: the v4 server's authorization filter
+            // answers as for a bad token (see the spec's `Unauthorized`).
+            if route.login.is_some_and(|kind| kind != login.kind) {
                 return Err(ApiError::unauthorized());
             }
         }

@@ -36,8 +36,16 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
             config.token_lifetime.as_secs()
         )));
     }
-    if config.username.trim().is_empty() {
-        return Err(SimError::Config("the username must not be empty".into()));
+    if config.username.trim().is_empty() || config.tenant_username.trim().is_empty() {
+        return Err(SimError::Config("the usernames must not be empty".into()));
+    }
+    if config
+        .username
+        .eq_ignore_ascii_case(&config.tenant_username)
+    {
+        return Err(SimError::Config(
+            "the administrator and the tenant need different usernames".into(),
+        ));
     }
     let spec = Spec::embedded();
     let routes = routing::routes(&spec).map_err(SimError::Spec)?;
@@ -58,13 +66,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
     };
     let authority = format!("{host}:{}", local_addr.port());
     let scheme = if config.tls { "https" } else { "http" };
-    let shared = Arc::new(Shared::new(
-        Catalog::generate(config.seed),
-        config.username.clone(),
-        config.password.clone(),
-        config.token_lifetime,
-        config.pst_size,
-    ));
+    let shared = Arc::new(Shared::new(Catalog::generate(config.seed), &config));
     let sim = Arc::new(Sim {
         spec,
         routes,

@@ -17,6 +17,7 @@ use super::Sim;
 use super::errors::ApiError;
 use super::input::{BODY_LIMIT, Input};
 use crate::generated::wire::Operation;
+use crate::sim::state::LoginKind;
 use crate::spec::{Parameter, SchemaValidator, Spec};
 
 /// A parameter of an operation, with its compiled schema.
@@ -46,7 +47,12 @@ pub struct Route {
     /// Whether the operation's 400 is an OAuth error (the token endpoint) rather than
     /// `{message}`.
     pub oauth_errors: bool,
+    /// The only kind of login the operation serves (`x-vbo-login`); `None`: both.
+    pub login: Option<LoginKind>,
 }
+
+/// The extension that restricts an operation to one kind of login.
+pub const LOGIN_EXTENSION: &str = "x-vbo-login";
 
 /// The operations of `spec`, with everything compiled that each request needs.
 pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
@@ -94,12 +100,19 @@ pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
                     .and_then(Value::as_str)
                     .is_some_and(|r| r.ends_with("/OAuthError"))
             });
+        let login = match op.node.get(LOGIN_EXTENSION) {
+            None => None,
+            Some(value) => Some(value.as_str().and_then(LoginKind::from_spec).ok_or_else(
+                || format!("{id}: {LOGIN_EXTENSION} is `administrator` or `tenant`"),
+            )?),
+        };
         out.push(Route {
             operation,
             secured,
             params,
             body,
             oauth_errors,
+            login,
         });
     }
     Ok(out)
@@ -154,6 +167,8 @@ impl Sim {
             Operation::CreateToken => self.create_token(&input),
             Operation::ListOrganizations => self.list_organizations(&input),
             Operation::ExploreOrganization => self.explore_organization(&input),
+            Operation::GetTenantOrganization => self.get_tenant_organization(&input),
+            Operation::ExploreTenantOrganization => self.explore_tenant_organization(&input),
             Operation::ListRestoreSessions => self.list_restore_sessions(&input),
             Operation::GetRestoreSession => self.get_restore_session(&input),
             Operation::StopRestoreSession => self.stop_restore_session(&input),

@@ -57,7 +57,7 @@ fn a_duplicate_operation_id_is_named() {
 #[test]
 fn undescribed_operation_parameter_and_property_are_named() {
     let text = edited(
-        "      summary: List organizations\n      description: Lists the organizations added to the VBO server. Not paged in v4.\n",
+        "      summary: List organizations\n      description: |\n        Lists the organizations added to the VBO server. Not paged in v4. An administrator\n        route: a tenant's token gets 401 (a tenant reads its own with `getTenantOrganization`).\n",
         "",
     );
     let text = text.replacen(

@@ -89,6 +89,13 @@ impl<'a> Docs<'a> {
             let tags: Vec<String> = op.tags.iter().map(|t| format!("`{t}`")).collect();
             let _ = write!(meta, " · tag {}", tags.join(", "));
         }
+        // `x-vbo-login`: the one kind of login the operation serves.
+        match op.extensions.get("x-vbo-login").and_then(|v| v.as_str()) {
+            Some("tenant") => meta.push_str(" · **tenant login only**"),
+            Some("administrator") => meta.push_str(" · **administrator login only**"),
+            Some(other) => bail!("{id}: x-vbo-login is `administrator` or `tenant`, not `{other}`"),
+            None => {}
+        }
         if op.deprecated {
             meta.push_str(" · **deprecated**");
         }

@@ -1,0 +1,98 @@
+//! The organization routes, picked by the kind of login. A VBO administrator lists the
+//! organizations and explores any of them (`/v4/Organizations...`); a tenant, logged in with
+//! the credentials that added its organization or an assertion for it, reads and explores
+//! only its own (`/v4/Organization...`). Each kind gets 401 on the other's routes, which reads
+//! like an expired token, so the client never sends a request to the wrong kind's route.
+
+use crate::generated::types;
+use crate::{Client, Error, OrganizationId};
+
+/// The kind of login of a client, set by the login method ([`Client::login`],
+/// [`Client::login_tenant`], [`Client::login_jwt`]) or [`Client::resume_as`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginKind {
+    /// A VBO administrator: every organization of the server.
+    #[default]
+    Administrator,
+    /// A tenant: its own organization only.
+    Tenant,
+}
+
+impl Client {
+    /// The organizations this login sees: all of the server's for an administrator
+    /// (`listOrganizations`), the tenant's own for a tenant (`getTenantOrganization`).
+    pub async fn organizations(&self) -> Result<Vec<types::Organization>, Error> {
+        match self.login_kind() {
+            LoginKind::Administrator => self.api().list_organizations().call().await,
+            LoginKind::Tenant => Ok(vec![self.own_organization().await?]),
+        }
+    }
+
+    /// The tenant's own organization (`getTenantOrganization`). An administrator has none:
+    /// that is an error before anything is sent.
+    pub async fn own_organization(&self) -> Result<types::Organization, Error> {
+        self.require_tenant()?;
+        self.api().get_tenant_organization().call().await
+    }
+
+    /// Starts a restore session on an organization's backups. An administrator explores it
+    /// by id (`exploreOrganization`). A tenant explores its own (`exploreTenantOrganization`),
+    /// after checking that `organization` is it: a tenant cannot explore another.
+    pub async fn explore(
+        &self,
+        organization: OrganizationId,
+        options: types::ExploreOptions,
+    ) -> Result<types::RestoreSession, Error> {
+        match self.login_kind() {
+            LoginKind::Administrator => {
+                self.api()
+                    .explore_organization()
+                    .organization_id(organization)
+                    .body(types::ExploreAction { explore: options })
+                    .call()
+                    .await
+            }
+            LoginKind::Tenant => {
+                let own = self.own_organization().await?.organization_id();
+                if own != organization {
+                    return Err(Error::invalid(
+                        "organizationId",
+                        format!(
+                            "must be the tenant's own organization ({own}): a tenant login explores no other"
+                        ),
+                    ));
+                }
+                self.explore_own(options).await
+            }
+        }
+    }
+
+    /// Starts a restore session on the tenant's own organization
+    /// (`exploreTenantOrganization`). An administrator must name the organization
+    /// ([`Client::explore`]): that is an error before anything is sent.
+    pub async fn explore_own(
+        &self,
+        options: types::ExploreOptions,
+    ) -> Result<types::RestoreSession, Error> {
+        self.require_tenant()?;
+        self.api()
+            .explore_tenant_organization()
+            .body(types::ExploreAction { explore: options })
+            .call()
+            .await
+    }
+
+    fn require_tenant(&self) -> Result<(), Error> {
+        match self.login_kind() {
+            LoginKind::Tenant => Ok(()),
+            LoginKind::Administrator => Err(Error::invalid(
+                "organizationId",
+                "is required for an administrator login, which has no own organization: \
+                 name the organization (`vbo org list`, Client::organizations)",
+            )),
+        }
+    }
+}
