@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use futures_util::StreamExt as _;
 
 use crate::download::{Destination, SavedFile};
-use crate::{Action, ActionOutcome, Client, Error, MailboxId, Restored, Sent, SessionId};
+use crate::{Action, ActionOutcome, Client, Error, ItemIds, MailboxId, Restored, Sent, SessionId};
 
 /// What one item of a bulk run came to.
 #[derive(Debug)]
@@ -66,23 +66,7 @@ impl Client {
                 ));
             }
         }
-        let destination = match (action.kind().changes_data(), options.directory.clone()) {
-            (true, _) => None,
-            (false, Some(dir)) => {
-                let destination = Destination::Directory(dir);
-                destination.check()?;
-                Some(destination)
-            }
-            (false, None) => {
-                return Err(Error::invalid(
-                    "to",
-                    format!(
-                        "{} returns files: a directory to save them in is required",
-                        action.kind().wire_name()
-                    ),
-                ));
-            }
-        };
+        let destination = destination(action, options)?;
         let destination = destination.as_ref();
         let mut results: Vec<(usize, BulkItem)> =
             futures_util::stream::iter(item_ids.into_iter().enumerate())
@@ -106,6 +90,26 @@ impl Client {
         Ok(results.into_iter().map(|(_, item)| item).collect())
     }
 
+    /// Performs `action` on every item in one multi-item request
+    /// ([`Client::perform_action_on_items`]): one PST of all of them, one restore, one
+    /// message, or their MSG files (a ZIP for several). A file is saved into
+    /// `options.directory`, named for the number of items; `concurrency` does not apply.
+    pub async fn perform_bulk_at_once(
+        &self,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
+        items: &ItemIds,
+        action: &Action,
+        options: &BulkOptions,
+    ) -> Result<BulkOutcome, Error> {
+        let destination = destination(action, options)?;
+        let outcome = self
+            .perform_action_on_items(restore_session_id, mailbox_id, items, action)
+            .await?;
+        let stem = format!("{}-items", items.len());
+        saved(outcome, destination.as_ref(), &stem).await
+    }
+
     async fn bulk_one(
         &self,
         session: SessionId,
@@ -114,21 +118,49 @@ impl Client {
         action: &Action,
         destination: Option<&Destination>,
     ) -> Result<BulkOutcome, Error> {
-        match self
+        let outcome = self
             .perform_action(session, mailbox, item_id, action)
-            .await?
-        {
-            ActionOutcome::File(file) => {
-                // A file comes only from a file action, which was given its directory above.
-                let destination = destination.ok_or_else(|| {
-                    Error::invalid("to", "a directory to save the files in is required")
-                })?;
-                Ok(BulkOutcome::Saved(
-                    file.save(destination, item_id, |_| {}).await?,
-                ))
-            }
-            ActionOutcome::Restored(restored) => Ok(BulkOutcome::Restored(restored)),
-            ActionOutcome::Sent(sent) => Ok(BulkOutcome::Sent(sent)),
+            .await?;
+        saved(outcome, destination, item_id).await
+    }
+}
+
+/// Where the files of a bulk run go: a directory, which file actions require.
+fn destination(action: &Action, options: &BulkOptions) -> Result<Option<Destination>, Error> {
+    match (action.kind().changes_data(), options.directory.clone()) {
+        (true, _) => Ok(None),
+        (false, Some(dir)) => {
+            let destination = Destination::Directory(dir);
+            destination.check()?;
+            Ok(Some(destination))
         }
+        (false, None) => Err(Error::invalid(
+            "to",
+            format!(
+                "{} returns files: a directory to save them in is required",
+                action.kind().wire_name()
+            ),
+        )),
+    }
+}
+
+/// The outcome of a bulk request, with a file saved under `stem` in the destination.
+async fn saved(
+    outcome: ActionOutcome,
+    destination: Option<&Destination>,
+    stem: &str,
+) -> Result<BulkOutcome, Error> {
+    match outcome {
+        ActionOutcome::File(file) => {
+            // A file comes only from a file action, which was given its directory above.
+            let destination = destination.ok_or_else(|| {
+                Error::invalid("to", "a directory to save the files in is required")
+            })?;
+            Ok(BulkOutcome::Saved(
+                file.save(destination, stem, |_| {}).await?,
+            ))
+        }
+        ActionOutcome::Restored(restored) => Ok(BulkOutcome::Restored(restored)),
+        ActionOutcome::Sent(sent) => Ok(BulkOutcome::Sent(sent)),
     }
 }

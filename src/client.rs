@@ -387,29 +387,45 @@ impl Client {
             .send()
             .instrument(span)
             .await;
-        match result {
-            Ok(response) => Ok(Answer::Body(response)),
-            // Later API versions answer the sends with 204, which the v4 spec does not list;
-            // each action's reader decides whether 204 fits it.
-            Err(progenitor_client::Error::UnexpectedResponse(response))
-                if response.status() == reqwest::StatusCode::NO_CONTENT =>
-            {
-                Ok(Answer::NoContent)
+        answer(result, action.kind(), ACTION_OPERATION).await
+    }
+}
+
+impl Client {
+    /// The longest silence of a download once it has started.
+    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
+}
+
+/// The answer to an action request of `operation`: its body, or 204 (which later API versions
+/// send for the sends and the v4 spec does not list; each action's reader decides whether it
+/// fits). An error that may have followed a restore or send that ran says so.
+pub(crate) async fn answer(
+    result: Result<
+        progenitor_client::ResponseValue<progenitor_client::ByteStream>,
+        progenitor_client::Error<types::Error>,
+    >,
+    kind: crate::ActionKind,
+    operation: Operation,
+) -> Result<Answer, Error> {
+    match result {
+        Ok(response) => Ok(Answer::Body(response)),
+        Err(progenitor_client::Error::UnexpectedResponse(response))
+            if response.status() == reqwest::StatusCode::NO_CONTENT =>
+        {
+            Ok(Answer::NoContent)
+        }
+        Err(error) => {
+            let error = Error::from_generated(error, operation).await;
+            // No answer came back: a restore or send may have run all the same.
+            if kind.changes_data() && error.may_have_reached_server() && !error.is_status() {
+                return Err(error.with_context(format!(
+                    "{} may have run on the server; check before sending it again",
+                    kind.wire_name()
+                )));
             }
-            Err(error) => {
-                let error = Error::from_generated(error, ACTION_OPERATION).await;
-                // No answer came back: a restore or send may have run all the same.
-                if action.kind().changes_data()
-                    && error.may_have_reached_server()
-                    && !error.is_status()
-                {
-                    return Err(error.with_context(format!(
-                        "{} may have run on the server; check before sending it again",
-                        action.kind().wire_name()
-                    )));
-                }
-                Err(error)
-            }
+            Err(error)
         }
     }
 }

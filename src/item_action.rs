@@ -28,6 +28,15 @@ pub trait ItemAction: sealed::Sealed + Send + Sync {
         answer: Answer,
         idle_timeout: Option<Duration>,
     ) -> impl Future<Output = Result<Self::Outcome, Error>> + Send;
+    /// The reader of the multi-item answer: the one-item reader but where several items
+    /// change the answer (the MSG files of several items come as a ZIP).
+    #[doc(hidden)]
+    fn read_many(
+        answer: Answer,
+        idle_timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<Self::Outcome, Error>> + Send {
+        Self::read(answer, idle_timeout)
+    }
 }
 
 mod sealed {
@@ -37,9 +46,17 @@ mod sealed {
 /// The file kinds each file action may return.
 pub(crate) const PST_KINDS: &[FileKind] = &[FileKind::Pst, FileKind::Zip];
 pub(crate) const MSG_KINDS: &[FileKind] = &[FileKind::Msg];
+/// The MSG files of several items come as a ZIP (of one item, as the MSG itself).
+pub(crate) const MANY_MSG_KINDS: &[FileKind] = &[FileKind::Msg, FileKind::Zip];
 
 macro_rules! item_action {
     ($(#[$doc:meta])* $name:ident, $outcome:ty, |$answer:ident, $idle:ident| $read:expr) => {
+        item_action!($(#[$doc])* $name, $outcome, |$answer, $idle| $read, many: |answer, idle| {
+            <$name as ItemAction>::read(answer, idle).await
+        });
+    };
+    ($(#[$doc:meta])* $name:ident, $outcome:ty, |$answer:ident, $idle:ident| $read:expr,
+     many: |$many_answer:ident, $many_idle:ident| $read_many:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq)]
         pub struct $name(Action);
@@ -59,6 +76,13 @@ macro_rules! item_action {
                 $idle: Option<Duration>,
             ) -> impl Future<Output = Result<$outcome, Error>> + Send {
                 async move { $read }
+            }
+
+            fn read_many(
+                $many_answer: Answer,
+                $many_idle: Option<Duration>,
+            ) -> impl Future<Output = Result<$outcome, Error>> + Send {
+                async move { $read_many }
             }
         }
 
@@ -93,7 +117,8 @@ item_action!(
     /// `savetoMsg`: an MSG file.
     SaveToMsg,
     FileDownload,
-    |answer, idle| outcome::file(ActionKind::SaveToMsg, MSG_KINDS, answer, idle).await
+    |answer, idle| outcome::file(ActionKind::SaveToMsg, MSG_KINDS, answer, idle).await,
+    many: |answer, idle| outcome::file(ActionKind::SaveToMsg, MANY_MSG_KINDS, answer, idle).await
 );
 item_action!(
     /// `restoretoOriginallocation`: the item back into its own mailbox.
@@ -210,19 +235,48 @@ pub(crate) async fn read_any(
     answer: Answer,
     idle: Option<Duration>,
 ) -> Result<crate::ActionOutcome, Error> {
+    read_kind(kind, answer, idle, false).await
+}
+
+/// [`read_any`] for the answer to a multi-item action.
+pub(crate) async fn read_any_many(
+    kind: ActionKind,
+    answer: Answer,
+    idle: Option<Duration>,
+) -> Result<crate::ActionOutcome, Error> {
+    read_kind(kind, answer, idle, true).await
+}
+
+async fn read_kind(
+    kind: ActionKind,
+    answer: Answer,
+    idle: Option<Duration>,
+    many: bool,
+) -> Result<crate::ActionOutcome, Error> {
     use crate::ActionOutcome as O;
-    Ok(match kind {
-        ActionKind::ExportToPst => O::File(ExportToPst::read(answer, idle).await?),
-        ActionKind::SaveToMsg => O::File(SaveToMsg::read(answer, idle).await?),
-        ActionKind::RestoreToOriginalLocation => {
-            O::Restored(RestoreToOriginalLocation::read(answer, idle).await?)
+    async fn read<A: ItemAction>(
+        answer: Answer,
+        idle: Option<Duration>,
+        many: bool,
+    ) -> Result<A::Outcome, Error> {
+        if many {
+            A::read_many(answer, idle).await
+        } else {
+            A::read(answer, idle).await
         }
-        ActionKind::RestoreTo => O::Restored(RestoreTo::read(answer, idle).await?),
+    }
+    Ok(match kind {
+        ActionKind::ExportToPst => O::File(read::<ExportToPst>(answer, idle, many).await?),
+        ActionKind::SaveToMsg => O::File(read::<SaveToMsg>(answer, idle, many).await?),
+        ActionKind::RestoreToOriginalLocation => {
+            O::Restored(read::<RestoreToOriginalLocation>(answer, idle, many).await?)
+        }
+        ActionKind::RestoreTo => O::Restored(read::<RestoreTo>(answer, idle, many).await?),
         ActionKind::SendToDefaultAddress => {
-            O::Sent(SendToDefaultAddress::read(answer, idle).await?)
+            O::Sent(read::<SendToDefaultAddress>(answer, idle, many).await?)
         }
         ActionKind::SendToDifferentAddress => {
-            O::Sent(SendToDifferentAddress::read(answer, idle).await?)
+            O::Sent(read::<SendToDifferentAddress>(answer, idle, many).await?)
         }
     })
 }

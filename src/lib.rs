@@ -32,6 +32,7 @@ mod file_download;
 mod hooks;
 mod ids;
 mod item_action;
+mod items;
 mod operations;
 mod organizations;
 mod outcome;
@@ -64,6 +65,7 @@ pub use item_action::{
     ExportToPst, ItemAction, RestoreTo, RestoreToOriginalLocation, SaveToMsg, SendToDefaultAddress,
     SendToDifferentAddress,
 };
+pub use items::ItemIds;
 pub use organizations::LoginKind;
 pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;

@@ -282,9 +282,13 @@ pub struct BulkArgs {
     /// File with one item ID per line, or - for standard input
     #[arg(long, value_name = "FILE|-")]
     pub ids: PathBuf,
-    /// Items in flight at once
+    /// Items in flight at once (with --per-item, or for the actions sent per item anyway)
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// One request per item, also for export-pst, restore and restore-to, which otherwise
+    /// go in one request for all items (one PST; one restore)
+    #[arg(long)]
+    pub per_item: bool,
     #[command(subcommand)]
     pub action: ActionCommand<EachItem>,
 }

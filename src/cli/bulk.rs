@@ -8,7 +8,7 @@ use std::path::Path;
 
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use vbo365::{BulkOptions, BulkOutcome, Destination, Error};
+use vbo365::{ActionKind, BulkOptions, BulkOutcome, Destination, Error, ItemIds};
 
 use super::action::{self, kind_name, statistics_text};
 use super::args::BulkArgs;
@@ -128,8 +128,45 @@ struct Report {
     failed: Option<u8>,
 }
 
-/// Runs the items and prints the report. The CLI runs them one `perform_bulk` call per item
-/// (not one call for all) to know which items started, for the report after a signal.
+impl Report {
+    /// This line for item `id`, one of the `count` items of one request.
+    fn for_item(&self, id: &str, count: usize) -> Self {
+        let mut row = self.row.clone();
+        row[0] = id.to_string();
+        if let Some(detail) = row.last_mut() {
+            let note = format!("one request for all {count} items");
+            *detail = if detail.is_empty() {
+                note
+            } else {
+                format!("{detail}; {note}")
+            };
+        }
+        let mut entry = self.entry.clone();
+        entry["item"] = json!(id);
+        entry["items_in_request"] = json!(count);
+        Self {
+            row,
+            entry,
+            failed: self.failed,
+        }
+    }
+}
+
+/// Whether `vbo bulk` sends `kind` on all items in one multi-item request: the export (one
+/// PST of every item, as v4-era clients use it) and the restores (one restore), unless
+/// `--per-item`. The sends and the save stay per item: together they would become one message
+/// with every item attached, and one ZIP of MSGs, not what `bulk` promises.
+fn in_one_request(kind: ActionKind, per_item: bool) -> bool {
+    !per_item
+        && matches!(
+            kind,
+            ActionKind::ExportToPst | ActionKind::RestoreToOriginalLocation | ActionKind::RestoreTo
+        )
+}
+
+/// Runs the items and prints the report: all in one multi-item request where
+/// [`in_one_request`], else one `perform_bulk` call per item (not one call for all) to know
+/// which items started, for the report after a signal.
 pub async fn run(ctx: &Ctx, plan: Plan<'_>) -> Result<(), Failure> {
     let Plan {
         args,
@@ -145,7 +182,38 @@ pub async fn run(ctx: &Ctx, plan: Plan<'_>) -> Result<(), Failure> {
     };
     let slots = RefCell::new(ids.iter().map(|_| Slot::NotStarted).collect::<Vec<_>>());
     let bar = progress::items(!ctx.out.quiet, ids.len());
-    let work = futures_util::stream::iter(ids.iter().enumerate())
+    let together = in_one_request(prepared.action.kind(), args.per_item);
+    let all_at_once = async {
+        let items = match ItemIds::new(ids.iter().cloned()) {
+            Ok(items) => items,
+            Err(error) => return Err(error),
+        };
+        slots
+            .borrow_mut()
+            .iter_mut()
+            .for_each(|slot| *slot = Slot::Running);
+        let result = ctx
+            .client
+            .perform_bulk_at_once(
+                args.mailbox.session,
+                args.mailbox.mailbox_id,
+                &items,
+                &prepared.action,
+                &options,
+            )
+            .await;
+        // One answer for every item: each gets the same line, with its own id.
+        let shared = report(ctx, &prepared, &ids[0], result);
+        let mut slots = slots.borrow_mut();
+        for (slot, id) in slots.iter_mut().zip(&ids) {
+            *slot = Slot::Done(shared.for_item(id, ids.len()));
+        }
+        if let Some(bar) = &bar {
+            bar.inc(ids.len() as u64);
+        }
+        Ok(())
+    };
+    let per_item = futures_util::stream::iter(ids.iter().enumerate())
         .map(|(index, id)| {
             let (slots, options, prepared, bar) = (&slots, &options, &prepared, &bar);
             async move {
@@ -178,8 +246,20 @@ pub async fn run(ctx: &Ctx, plan: Plan<'_>) -> Result<(), Failure> {
         })
         .buffer_unordered(usize::from(args.concurrency))
         .collect::<()>();
+    let work = async {
+        if together {
+            all_at_once.await
+        } else {
+            per_item.await;
+            Ok(())
+        }
+    };
     let stopped = tokio::select! {
-        () = work => None,
+        done = work => {
+            // The ids were checked before login with the same rules: this cannot fail.
+            done.map_err(|e| ctx.fail(&e, prepared.doing))?;
+            None
+        }
         signal = signal::wait() => Some(signal),
     };
     if let Some(bar) = bar {

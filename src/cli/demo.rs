@@ -192,7 +192,14 @@ async fn steps(
     let outbox: Vec<_> = sim
         .outbox()
         .iter()
-        .map(|m| json!({ "from": m.from, "to": m.to, "subject": m.subject, "attachment": m.attachment_name, "attachment_bytes": m.attachment.len() }))
+        .map(|m| {
+            let attachments: Vec<_> = m
+                .attachments
+                .iter()
+                .map(|a| json!({ "name": a.name, "bytes": a.bytes.len() }))
+                .collect();
+            json!({ "from": m.from, "to": m.to, "subject": m.subject, "attachments": attachments })
+        })
         .collect();
     let target_email = target.email.clone().unwrap_or_default();
     let restored: Vec<_> = sim

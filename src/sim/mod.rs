@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use data::{Attachment, Catalog, FolderData, ItemData, MailboxData, Person, SessionSeed};
-pub use state::{RestoredItem, SentMessage};
+pub use state::{RestoredItem, SentAttachment, SentMessage};
 
 use crate::SecretString;
 

@@ -65,12 +65,19 @@ pub struct SentMessage {
     pub subject: String,
     /// Body text, if the request gave one.
     pub text: Option<String>,
-    /// ID of the backed-up item that is attached.
+    /// The attached items: one for the one-item action, each item for the multi-item one.
+    pub attachments: Vec<SentAttachment>,
+}
+
+/// A backed-up item attached to a sent message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentAttachment {
+    /// ID of the backed-up item.
     pub item_id: String,
     /// File name of the attachment.
-    pub attachment_name: String,
-    /// The attachment: the item as an MSG file.
-    pub attachment: Vec<u8>,
+    pub name: String,
+    /// The item as an MSG file.
+    pub bytes: Vec<u8>,
 }
 
 /// What a restore counted.

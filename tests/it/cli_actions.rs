@@ -192,7 +192,8 @@ async fn bulk_runs_report_every_item_and_fail_when_one_fails() {
     );
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 4);
 
-    // From stdin, with one unknown item: every other item still runs, and the exit code says 4xx.
+    // From stdin, with one unknown item, per item: every other item still runs, and the exit
+    // code says 4xx.
     let output = s
         .vbo()
         .args([
@@ -203,6 +204,7 @@ async fn bulk_runs_report_every_item_and_fail_when_one_fails() {
             &s.mailbox,
             "--ids",
             "-",
+            "--per-item",
             "restore",
             "--device-code",
             "C6A9",
@@ -226,4 +228,80 @@ async fn bulk_runs_report_every_item_and_fail_when_one_fails() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("1 of 3 items failed"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_exports_and_restores_go_in_one_request_for_all_items() {
+    let s = start(SimConfig::default()).await;
+    let items: Vec<String> = s.sim.catalog().mailboxes[0]
+        .items
+        .iter()
+        .take(3)
+        .map(|i| i.id.clone())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let ids_file = dir.path().join("ids.txt");
+    std::fs::write(&ids_file, items.join("\n")).unwrap();
+    let bulk = |action: &[&str]| {
+        let mut args = vec![
+            "bulk".to_string(),
+            "--session".into(),
+            s.session.clone(),
+            "--mailbox-id".into(),
+            s.mailbox.clone(),
+            "--ids".into(),
+            ids_file.display().to_string(),
+        ];
+        args.extend(action.iter().map(|a| a.to_string()));
+        args
+    };
+    // One PST of the three items.
+    let out_dir = dir.path().join("pst");
+    std::fs::create_dir(&out_dir).unwrap();
+    let args = bulk(&["export-pst", "--to", out_dir.to_str().unwrap()]);
+    let report = s.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(report["succeeded"], 3, "{report}");
+    let files: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "one PST for all items");
+    for entry in report["items"].as_array().unwrap() {
+        assert_eq!(entry["items_in_request"], 3, "{entry}");
+        assert_eq!(entry["file"]["kind"], report["items"][0]["file"]["kind"]);
+    }
+    assert_eq!(report["items"][0]["file"]["kind"], "pst");
+
+    // One restore of the three; the statistics count them all.
+    let args = bulk(&["restore", "--device-code", "C6A9"]);
+    let report = s.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(report["succeeded"], 3, "{report}");
+    assert_eq!(
+        report["items"][0]["statistics"]["createdItemsCount"], 3,
+        "{report}"
+    );
+    let email = &s.sim.catalog().mailboxes[0].email;
+    assert_eq!(s.sim.mailbox_contents(email).unwrap().len(), 3);
+
+    // An unknown item fails the one request: every item fails and nothing is restored.
+    std::fs::write(&ids_file, format!("{}\nno-such-item\n", items[0])).unwrap();
+    let args = bulk(&[
+        "restore-to",
+        "--mailbox",
+        &s.other_email,
+        "--device-code",
+        "C6A9",
+    ]);
+    let output = s.vbo().args(&args).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(table.matches("FAILED").count(), 2, "{table}");
+    assert!(
+        s.sim
+            .mailbox_contents(&s.other_email)
+            .unwrap_or_default()
+            .is_empty()
+    );
 }

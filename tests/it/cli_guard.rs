@@ -355,6 +355,17 @@ fn a_lost_answer_to_a_restore_or_send_says_it_may_have_run() {
 /// `vbo bulk restore` of three items, one at a time, against a server that answers the first
 /// and never the second; stopped with `signal` once the second is in flight.
 fn interrupted_bulk(signal: &str, json: bool) -> (Option<i32>, String, String) {
+    interrupted_bulk_run(signal, json, true, "/Items/second/")
+}
+
+/// `vbo bulk ... restore` on three items against a server that hangs on the item `second`
+/// (or on the multi-item request), stopped by `signal` once `wait_for` arrived.
+fn interrupted_bulk_run(
+    signal: &str,
+    json: bool,
+    per_item: bool,
+    wait_for: &str,
+) -> (Option<i32>, String, String) {
     let server = FakeVbo::start(|line| {
         if line.contains("/v4/token") {
             Answer::Json(TOKEN)
@@ -373,6 +384,7 @@ fn interrupted_bulk(signal: &str, json: bool) -> (Option<i32>, String, String) {
     }
     command
         .args(bulk_args(&ids))
+        .args(per_item.then_some("--per-item"))
         .args(["--concurrency", "1", "restore", "--device-code", "C6A9"])
         .env("VBO_SERVER", &server.url)
         .env("VBO_USER", "admin@example.com")
@@ -382,7 +394,7 @@ fn interrupted_bulk(signal: &str, json: bool) -> (Option<i32>, String, String) {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = command.spawn().unwrap();
-    server.wait_for("/Items/second/");
+    server.wait_for(wait_for);
     std::thread::sleep(Duration::from_millis(100));
     let killed = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
@@ -436,5 +448,25 @@ fn an_interrupted_bulk_run_reports_every_item() {
             ("second", "interrupted"),
             ("third", "not_started")
         ]
+    );
+}
+
+#[test]
+fn an_interrupted_one_request_restore_says_every_item_may_have_run() {
+    let (code, stdout, stderr) = interrupted_bulk_run("-INT", false, false, "/Items/Action");
+    assert_eq!(code, Some(130), "{stdout}{stderr}");
+    for id in ["first", "second", "third"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no line for {id}: {stdout}{stderr}"));
+        assert!(
+            line.contains("INTERRUPTED") && line.contains("may have run"),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stderr.contains("3 were in flight and may have run"),
+        "{stderr}"
     );
 }

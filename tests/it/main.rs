@@ -9,6 +9,7 @@ mod bulk;
 mod client_faults;
 mod error_text;
 mod generated_source;
+mod items_wire;
 mod path_segments;
 mod recorded_responses;
 mod request_json;
@@ -51,6 +52,8 @@ mod sim_concurrency;
 mod sim_e2e;
 #[cfg(feature = "sim")]
 mod sim_files;
+#[cfg(feature = "sim")]
+mod sim_items;
 #[cfg(feature = "sim")]
 mod sim_rules;
 #[cfg(feature = "sim")]

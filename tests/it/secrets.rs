@@ -24,6 +24,14 @@ const REFRESHED: &str = "access2-Pn41";
 const REFRESH: &str = "refresh-Ye93";
 const ASSERTION: &str = "jwt-Bd27";
 
+/// The Debug text of a multi-item options type, read from `fields` plus one item.
+fn multi<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+    mut fields: serde_json::Value,
+) -> String {
+    fields["items"] = serde_json::json!([{ "id": "AAAA" }]);
+    format!("{:?}", serde_json::from_value::<T>(fields).unwrap())
+}
+
 fn secrets() -> Vec<String> {
     use base64::Engine as _;
     vec![
@@ -135,6 +143,34 @@ fn every_secret_bearing_type_redacts_in_debug_and_display() {
                     .application_certificate(certificate())
                     .application_certificate_password(CERT_PASSWORD)
             ),
+        ),
+        // The multi-item forms, read from the wire as a server would.
+        (
+            "ItemsUserPasswordCredentials",
+            multi::<types::ItemsUserPasswordCredentials>(serde_json::json!({
+                "userName": "u", "userPassword": PASSWORD
+            })),
+        ),
+        (
+            "ItemsApplicationCertificateCredentials",
+            multi::<types::ItemsApplicationCertificateCredentials>(serde_json::json!({
+                "applicationId": APP, "applicationCertificate": base64_pfx(),
+                "applicationCertificatePassword": CERT_PASSWORD
+            })),
+        ),
+        (
+            "RestoreItemsToWithUserPassword",
+            multi::<types::RestoreItemsToWithUserPassword>(serde_json::json!({
+                "mailbox": "a@b.c", "userName": "u", "userPassword": PASSWORD
+            })),
+        ),
+        (
+            "RestoreItemsToWithApplicationCertificate",
+            multi::<types::RestoreItemsToWithApplicationCertificate>(serde_json::json!({
+                "mailbox": "a@b.c", "applicationId": APP,
+                "applicationCertificate": base64_pfx(),
+                "applicationCertificatePassword": CERT_PASSWORD
+            })),
         ),
         (
             "PasswordGrant",

@@ -161,7 +161,7 @@ async fn sends_need_the_vex_settings_then_reach_the_outbox() {
     assert_eq!(outbox[0].to, f.sim.catalog().mailboxes[0].email);
     assert_eq!(outbox[0].subject, item.subject);
     assert_eq!(
-        &outbox[0].attachment[..4],
+        &outbox[0].attachments[0].bytes[..4],
         &[0xD0, 0xCF, 0x11, 0xE0],
         "the item as MSG"
     );

@@ -409,8 +409,26 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(outbox[0].from, "vbo@westsupport.onmicrosoft.com");
     assert_eq!(outbox[1].to, "auditor@example.com");
     assert_eq!(outbox[1].subject, "For review");
-    assert!(outbox.iter().all(|m| m.item_id == target.id));
+    assert!(
+        outbox
+            .iter()
+            .all(|m| m.attachments.len() == 1 && m.attachments[0].item_id == target.id)
+    );
     covered.push("performMailboxItemAction");
+    // performMailboxItemsAction (more in `sim_items.rs`): one message for two items.
+    let two = vbo365::ItemIds::new([target.id.as_str(), john.items[1].id.as_str()]).unwrap();
+    client
+        .perform_action_on_items(
+            session.session_id(),
+            john.mailbox_id(),
+            &two,
+            &Action::send_to_default_address(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sim.outbox().len(), 4);
+    assert_eq!(sim.outbox()[3].attachments.len(), 2);
+    covered.push("performMailboxItemsAction");
 
     // stopRestoreSession: then the session is stopped and refuses actions with 400.
     let stopped = api

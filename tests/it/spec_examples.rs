@@ -42,6 +42,7 @@ fn round_trip(name: &str, array: bool, value: &Value) -> Result<Value, String> {
         "ItemPage" => via::<types::ItemPage>(array, value),
         "MailboxItem" => via::<types::MailboxItem>(array, value),
         "MailboxItemAction" => via::<types::MailboxItemAction>(array, value),
+        "MailboxItemsAction" => via::<types::MailboxItemsAction>(array, value),
         "RestoreStatistics" => via::<types::RestoreStatistics>(array, value),
         "VexEmailSettings" => via::<types::VexEmailSettings>(array, value),
         "VexEmailSettingsUpdate" => via::<types::VexEmailSettingsUpdate>(array, value),

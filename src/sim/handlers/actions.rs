@@ -1,6 +1,7 @@
-//! `performMailboxItemAction`: the six actions, matched on the generated
-//! [`types::MailboxItemAction`] once the body passed the spec's schema, with the restore
-//! flags read from the generated option types.
+//! `performMailboxItemAction` and `performMailboxItemsAction`: the six actions on one item or
+//! several, matched on the generated [`types::MailboxItemAction`] once the body passed the
+//! spec's schema (a multi-item body is read as the one-item action and its items), with the
+//! restore flags read from the generated option types.
 
 use std::sync::atomic::Ordering;
 
@@ -10,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 
 use super::{file, json};
-use crate::sim::data::ItemData;
+use crate::sim::data::{ItemData, MailboxData};
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
-use crate::sim::state::{RestorePlan, SentMessage};
+use crate::sim::state::{RestorePlan, SentAttachment, SentMessage};
 use crate::sim::{msg, pst};
 use crate::types;
 
@@ -36,9 +37,46 @@ impl Sim {
         let mailbox = self.mailbox(&session, input)?;
         let item = self.item(mailbox, input)?;
         let action: types::MailboxItemAction = input.typed()?;
+        self.act(mailbox, &[item], action)
+    }
+
+    /// `performMailboxItemsAction`: the one-item action on each listed item (each once, in
+    /// the order first listed), after checking that every one is in the mailbox.
+    pub fn perform_items_action(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let body: types::MailboxItemsAction = input.typed()?;
+        let (action, ids) = crate::items::split(body)
+            .map_err(|e| ApiError::internal(format!("The items action cannot be read: {e}")))?;
+        let mut items: Vec<&ItemData> = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let item = mailbox
+                .item(id)
+                .ok_or_else(|| ApiError::not_found(format!("Mailbox item {id} was not found.")))?;
+            if !items.iter().any(|i| i.id == item.id) {
+                items.push(item);
+            }
+        }
+        self.act(mailbox, &items, action)
+    }
+
+    /// Performs `action` on `items` (at least one) of `mailbox`: one file, one restore over
+    /// all of them, or one message with all of them attached.
+    fn act(
+        &self,
+        mailbox: &MailboxData,
+        items: &[&ItemData],
+        action: types::MailboxItemAction,
+    ) -> Result<Response, ApiError> {
+        if items.is_empty() {
+            return Err(ApiError::bad_request("items: must hold at least one item"));
+        }
         // The action's key as the spec spells it, for messages about its fields.
         let key = action.key().wire_name();
-        let stem = file_stem(&item.subject);
+        let stem = match items {
+            [one] => file_stem(&one.subject),
+            many => format!("{} items", many.len()),
+        };
         match action {
             types::MailboxItemAction::ExportToPst(options) => {
                 let size = self.shared.pst_size.load(Ordering::Relaxed);
@@ -58,12 +96,13 @@ impl Sim {
                 ))
             }
             types::MailboxItemAction::SavetoMsg(_) => {
-                let bytes = msg::build(item).map_err(|e| {
-                    ApiError::internal(format!("Failed to save the item as MSG: {e}"))
-                })?;
+                let (bytes, extension) = match items {
+                    [one] => (msg_of(one, "save the item as MSG")?, "msg"),
+                    many => (msg_zip(many)?, "zip"),
+                };
                 Ok(file(
                     bytes.len() as u64,
-                    &format!("{stem}.msg"),
+                    &format!("{stem}.{extension}"),
                     Body::from(bytes),
                 ))
             }
@@ -74,13 +113,12 @@ impl Sim {
                 {
                     check_certificate(key, c.application_certificate.expose())?;
                 }
-                let plan = RestorePlan {
+                self.restore(items, |item| RestorePlan {
                     target_mailbox: mailbox.id,
                     folder: item.folder_path.clone(),
                     changed_items: true,
                     ..RestorePlan::default()
-                };
-                self.restore(item, &plan)
+                })
             }
             types::MailboxItemAction::RestoreTo(options) => {
                 if let types::RestoreToOptions::ApplicationCertificate(o) = &options {
@@ -97,67 +135,93 @@ impl Sim {
                             self.catalog().organization_name
                         ))
                     })?;
-                let plan = with_restore_to!(&options, |o| RestorePlan {
-                    target_mailbox: target.id,
-                    folder: o
-                        .folder
-                        .clone()
-                        .filter(|f| !f.trim().is_empty())
-                        .unwrap_or_else(|| item.folder_path.clone()),
-                    changed_items: o.changed_items.unwrap_or(true),
-                    mark_unread: o.mark_restored_as_unread.unwrap_or(false),
-                    exclude_drafts: o.exclude_drafts.unwrap_or(false),
-                    exclude_deleted_items: o.exclude_deleted_items.unwrap_or(false),
-                });
-                self.restore(item, &plan)
+                self.restore(items, |item| {
+                    with_restore_to!(&options, |o| RestorePlan {
+                        target_mailbox: target.id,
+                        folder: o
+                            .folder
+                            .clone()
+                            .filter(|f| !f.trim().is_empty())
+                            .unwrap_or_else(|| item.folder_path.clone()),
+                        changed_items: o.changed_items.unwrap_or(true),
+                        mark_unread: o.mark_restored_as_unread.unwrap_or(false),
+                        exclude_drafts: o.exclude_drafts.unwrap_or(false),
+                        exclude_deleted_items: o.exclude_deleted_items.unwrap_or(false),
+                    })
+                })
             }
-            types::MailboxItemAction::SendtoDefaultaddress(_) => {
-                self.send(item, mailbox.email.clone(), String::new(), None, None, true)
-            }
+            types::MailboxItemAction::SendtoDefaultaddress(_) => self.send(
+                items,
+                Letter {
+                    to: mailbox.email.clone(),
+                    from: String::new(),
+                    subject: None,
+                    text: None,
+                },
+                true,
+            ),
             types::MailboxItemAction::SendtoDifferentaddress(options) => {
                 let settings_sender = options.from.is_none();
-                self.send(
-                    item,
-                    options.to,
-                    options.from.unwrap_or_default(),
-                    options.subject,
-                    options.text,
-                    settings_sender,
-                )
+                let letter = Letter {
+                    to: options.to,
+                    from: options.from.unwrap_or_default(),
+                    subject: options.subject,
+                    text: options.text,
+                };
+                self.send(items, letter, settings_sender)
             }
         }
     }
 
-    fn restore(&self, item: &ItemData, plan: &RestorePlan) -> Result<Response, ApiError> {
-        let counts = self.shared.restore(item, plan);
+    /// Restores each item by its plan; the statistics count them all.
+    fn restore(
+        &self,
+        items: &[&ItemData],
+        plan: impl Fn(&ItemData) -> RestorePlan,
+    ) -> Result<Response, ApiError> {
+        let (mut created, mut merged, mut skipped) = (0_i64, 0_i64, 0_i64);
+        for item in items {
+            let counts = self.shared.restore(item, &plan(item));
+            created += counts.created;
+            merged += counts.merged;
+            skipped += counts.skipped;
+        }
         let statistics: types::RestoreStatistics = types::RestoreStatistics::builder()
-            .created_items_count(counts.created)
+            .created_items_count(created)
             .failed_items_count(0_i64)
-            .merged_items_count(counts.merged)
-            .skipped_items_count(counts.skipped)
+            .merged_items_count(merged)
+            .skipped_items_count(skipped)
             .try_into()?;
         Ok(json(StatusCode::OK, &statistics))
     }
 
+    /// Sends one message with every item attached as an MSG file.
     fn send(
         &self,
-        item: &ItemData,
-        to: String,
-        from: String,
-        subject: Option<String>,
-        text: Option<String>,
+        items: &[&ItemData],
+        letter: Letter,
         use_settings_sender: bool,
     ) -> Result<Response, ApiError> {
-        let attachment = msg::build(item)
-            .map_err(|e| ApiError::internal(format!("Failed to attach the item: {e}")))?;
+        let attachments = items
+            .iter()
+            .map(|item| {
+                Ok(SentAttachment {
+                    item_id: item.id.clone(),
+                    name: format!("{}.msg", file_stem(&item.subject)),
+                    bytes: msg_of(item, "attach the item")?,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let subject = letter.subject.unwrap_or_else(|| match items {
+            [one] => one.subject.clone(),
+            many => format!("{} backed-up items", many.len()),
+        });
         let message = SentMessage {
-            from,
-            to,
-            subject: subject.unwrap_or_else(|| item.subject.clone()),
-            text,
-            item_id: item.id.clone(),
-            attachment_name: format!("{}.msg", file_stem(&item.subject)),
-            attachment,
+            from: letter.from,
+            to: letter.to,
+            subject,
+            text: letter.text,
+            attachments,
         };
         self.shared
             .send(message, use_settings_sender)
@@ -165,6 +229,38 @@ impl Sim {
         // The v4 server answers a send with 200 and no body (and no Content-Type).
         Ok(StatusCode::OK.into_response())
     }
+}
+
+/// Who a send goes to, from whom, and what it says.
+struct Letter {
+    to: String,
+    from: String,
+    subject: Option<String>,
+    text: Option<String>,
+}
+
+/// The item as an MSG file; `doing` names the step in the 500 if it cannot be built.
+fn msg_of(item: &ItemData, doing: &str) -> Result<Vec<u8>, ApiError> {
+    msg::build(item).map_err(|e| ApiError::internal(format!("Failed to {doing}: {e}")))
+}
+
+/// A ZIP (stored, as the split PST's) of one MSG per item, numbered so names never clash.
+fn msg_zip(items: &[&ItemData]) -> Result<Vec<u8>, ApiError> {
+    use std::io::Write as _;
+    let failed = |e: &dyn std::fmt::Display| {
+        ApiError::internal(format!("Failed to save the items as MSG: {e}"))
+    };
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (index, item) in items.iter().enumerate() {
+        let name = format!("{:02} {}.msg", index + 1, file_stem(&item.subject));
+        zip.start_file(name, options).map_err(|e| failed(&e))?;
+        zip.write_all(&msg_of(item, "save the item as MSG")?)
+            .map_err(|e| failed(&e))?;
+    }
+    let cursor = zip.finish().map_err(|e| failed(&e))?;
+    Ok(cursor.into_inner())
 }
 
 /// The real server decodes the PFX before anything else and fails with .NET's message.

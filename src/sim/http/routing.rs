@@ -178,6 +178,7 @@ impl Sim {
             Operation::ListMailboxItems => self.list_mailbox_items(&input),
             Operation::GetMailboxItem => self.get_mailbox_item(&input),
             Operation::PerformMailboxItemAction => self.perform_action(&input),
+            Operation::PerformMailboxItemsAction => self.perform_items_action(&input),
             Operation::GetVexEmailSettings => self.get_vex_settings(),
             Operation::PutVexEmailSettings => self.put_vex_settings(&input),
         }
