@@ -123,15 +123,79 @@ pub(crate) fn split(
                     .map(str::to_string),
             );
         }
-        // `sendtoDefaultaddress` and `savetoMsg` are `null` for one item.
-        *options = if object.is_empty() {
-            Value::Null
-        } else {
-            Value::Object(object)
-        };
+        *options = Value::Object(object);
     }
-    let one = serde_json::from_value(Value::Object(outer)).map_err(|e| e.to_string())?;
+    // Options that held only the items: `null` where the one-item form is (`savetoMsg`,
+    // `sendtoDefaultaddress`), else an empty object (`{"exportToPst": {}}`).
+    let mut nulled = outer.clone();
+    for options in nulled.values_mut() {
+        if options.as_object().is_some_and(Map::is_empty) {
+            *options = Value::Null;
+        }
+    }
+    let one = serde_json::from_value(Value::Object(nulled))
+        .or_else(|_| serde_json::from_value(Value::Object(outer)))
+        .map_err(|e| e.to_string())?;
     Ok((one, ids))
+}
+
+#[cfg(all(test, feature = "sim"))]
+mod tests {
+    use super::*;
+    use crate::{Credentials, RestoreOptions};
+
+    fn every_action() -> Vec<Action> {
+        let pfx = b"pfx";
+        let app = uuid::Uuid::nil();
+        let mut actions = vec![
+            Action::export_to_pst(),
+            Action::export_to_pst_split(1 << 30).unwrap(),
+            Action::save_to_msg(),
+            Action::send_to_default_address(),
+            Action::send_to_different_address("a@b.c", "d@e.f", None, None).unwrap(),
+            Action::send_with_vex_sender("d@e.f", Some("s".into()), None).unwrap(),
+        ];
+        for credentials in [
+            Credentials::user_password("u", "p"),
+            Credentials::device_code("C6A9"),
+            Credentials::application_certificate(app, pfx, "x"),
+        ] {
+            actions.push(Action::restore_to_original(credentials.clone()).unwrap());
+            actions
+                .push(Action::restore_to("a@b.c", credentials, RestoreOptions::default()).unwrap());
+        }
+        actions
+    }
+
+    #[test]
+    fn the_multi_item_body_reads_back_as_the_same_action_and_items() {
+        let items = ItemIds::new(["AAAA", "BBBB"]).unwrap();
+        for action in every_action() {
+            let many = body(&action, &items).unwrap();
+            let (one, ids) = split(many).unwrap();
+            assert_eq!(&one, action.body(), "{:?}", action.kind());
+            assert_eq!(ids, items.as_slice());
+        }
+    }
+
+    #[test]
+    fn options_that_are_only_items_read_back_as_the_one_item_form() {
+        for (key, one) in [
+            ("exportToPst", serde_json::json!({"exportToPst": {}})),
+            ("savetoMsg", serde_json::json!({"savetoMsg": null})),
+            (
+                "sendtoDefaultaddress",
+                serde_json::json!({"sendtoDefaultaddress": null}),
+            ),
+        ] {
+            let many: types::MailboxItemsAction =
+                serde_json::from_value(serde_json::json!({ key: {"items": [{"id": "0"}]} }))
+                    .unwrap();
+            let (action, ids) = split(many).unwrap();
+            assert_eq!(serde_json::to_value(&action).unwrap(), one, "{key}");
+            assert_eq!(ids, ["0"]);
+        }
+    }
 }
 
 impl Client {

@@ -354,6 +354,10 @@ pub struct SimArgs {
     /// Seed of the generated backup data
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// More messages in the first mailbox's Inbox, for bulk runs over many distinct items
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(..=vbo365::sim::MAX_EXTRA_ITEMS as i64))]
+    pub extra_items: u32,
     /// Access token lifetime in seconds
     #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub token_lifetime: u64,

@@ -14,6 +14,7 @@ pub async fn serve(args: &SimArgs, out: Output) -> Result<(), Failure> {
         port: args.port,
         tls: !args.no_tls,
         seed: args.seed,
+        extra_items: args.extra_items as usize,
         token_lifetime: Duration::from_secs(args.token_lifetime),
         pst_size: args.pst_size,
         ca_dir: args.ca_dir.clone(),

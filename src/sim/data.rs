@@ -212,6 +212,12 @@ pub const ORGANIZATION: &str = "westsupport.onmicrosoft.com";
 impl Catalog {
     /// The data for `seed`.
     pub fn generate(seed: u64) -> Self {
+        Self::generate_with(seed, 0)
+    }
+
+    /// The data for `seed`, with `extra_items` more messages in the first mailbox's Inbox
+    /// (for bulk runs and benchmarks that need many distinct items).
+    pub fn generate_with(seed: u64, extra_items: usize) -> Self {
         let mut rng = Rng(seed ^ 0x5642_4F33_3635_5349);
         let organization_id = rng.uuid();
         let base = Utc
@@ -238,7 +244,7 @@ impl Catalog {
         };
         // (owner, archive, items per folder)
         let layout: [(usize, bool, [usize; 5]); 4] = [
-            (0, false, [32, 2, 2, 1, 1]),
+            (0, false, [32 + extra_items, 2, 2, 1, 1]),
             (1, false, [4, 1, 1, 1, 1]),
             (2, false, [3, 1, 1, 1, 1]),
             (0, true, [3, 0, 0, 0, 0]),

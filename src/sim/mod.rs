@@ -39,6 +39,8 @@ pub const DEFAULT_PASSWORD: &str = "paSSw0rd";
 pub const DEFAULT_TENANT_USERNAME: &str = "veeam.backup@westsupport.onmicrosoft.com";
 /// The password of [`DEFAULT_TENANT_USERNAME`].
 pub const DEFAULT_TENANT_PASSWORD: &str = "t3nantPa55";
+/// The most extra items [`SimConfig::extra_items`] may ask for.
+pub const MAX_EXTRA_ITEMS: usize = 100_000;
 /// Default size of an exported PST: small enough for tests, large enough to stream.
 pub const DEFAULT_PST_SIZE: u64 = 1 << 20;
 
@@ -55,6 +57,9 @@ pub struct SimConfig {
     /// Seed of the backed-up data: the same seed gives the same ids, subjects and dates.
     /// Default: 1.
     pub seed: u64,
+    /// More messages in the first mailbox's Inbox, up to [`MAX_EXTRA_ITEMS`], for bulk runs
+    /// that need many distinct items. Default: 0.
+    pub extra_items: usize,
     /// Lifetime of an access token, at most [`crate::MAX_TOKEN_LIFETIME`] (what a client
     /// believes; beyond it `start` refuses the config). Default: 60 minutes, like the real
     /// server.
@@ -83,6 +88,7 @@ impl Default for SimConfig {
             port: 0,
             tls: true,
             seed: 1,
+            extra_items: 0,
             token_lifetime: Duration::from_secs(3600),
             pst_size: DEFAULT_PST_SIZE,
             username: DEFAULT_USERNAME.to_string(),
@@ -142,6 +148,10 @@ pub enum SimError {
 /// - **Sends** go to the outbox ([`RunningSimulator::outbox`]) with the item as an MSG
 ///   attachment, once the VEX email settings have notifications enabled, a server and a
 ///   sender address.
+/// - **The multi-item action** performs the one-item action on each listed item, each once:
+///   one PST for all, one ZIP of their MSGs (the MSG itself for one item), one restore whose
+///   statistics count them all, one message with every item attached. An item the mailbox
+///   lacks is a 404 before anything runs.
 /// - **Stopped sessions** answer 400 to everything but reading and stopping them; stopping
 ///   twice is not an error.
 pub struct Simulator;

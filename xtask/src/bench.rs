@@ -95,7 +95,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
                 actions::measure(&vbo, &sim, &target, args.runs, &ACTION_RUNS, &scratch.0)?;
             result.counts.insert(
                 0,
-                actions::count_row("`vbo item export-pst` (one PST)", 1, &export_log)?,
+                actions::count_row("`vbo item export-pst` (one PST)", 1, 1, &export_log)?,
             );
             actions = Some(result);
         }

@@ -36,6 +36,13 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
             config.token_lifetime.as_secs()
         )));
     }
+    if config.extra_items > super::MAX_EXTRA_ITEMS {
+        return Err(SimError::Config(format!(
+            "at most {} extra items, got {}",
+            super::MAX_EXTRA_ITEMS,
+            config.extra_items
+        )));
+    }
     if config.username.trim().is_empty() || config.tenant_username.trim().is_empty() {
         return Err(SimError::Config("the usernames must not be empty".into()));
     }
@@ -66,7 +73,10 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
     };
     let authority = format!("{host}:{}", local_addr.port());
     let scheme = if config.tls { "https" } else { "http" };
-    let shared = Arc::new(Shared::new(Catalog::generate(config.seed), &config));
+    let shared = Arc::new(Shared::new(
+        Catalog::generate_with(config.seed, config.extra_items),
+        &config,
+    ));
     let sim = Arc::new(Sim {
         spec,
         routes,

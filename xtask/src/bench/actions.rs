@@ -1,5 +1,7 @@
-//! Small actions per second (restore, send) through `vbo bulk`, which runs the library's
-//! `perform_bulk`, and the HTTP requests they really cost, counted by the proxy.
+//! Small actions per second (restore, send) through `vbo bulk`, and the HTTP requests they
+//! really cost, counted by the proxy. Restores are measured both ways side by side: in one
+//! multi-item request for all items (`bulk`'s default, `perform_bulk_at_once`) and one request
+//! per item (`--per-item`, `perform_bulk`).
 
 use std::path::Path;
 
@@ -20,22 +22,38 @@ const COUNTED_ACTIONS: usize = 50;
 /// The small actions measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// All items in one multi-item request.
     Restore,
+    /// One request per item.
+    RestorePerItem,
     Send,
 }
 
 impl Kind {
+    const ALL: [Kind; 3] = [Kind::Restore, Kind::RestorePerItem, Kind::Send];
+
     pub fn label(self) -> &'static str {
         match self {
-            Self::Restore => "restore (`vbo item restore`)",
-            Self::Send => "send (`vbo item send`)",
+            Self::Restore => "restore, one request for all (`vbo bulk ... restore`)",
+            Self::RestorePerItem => "restore, one request per item (`--per-item`)",
+            Self::Send => "send, one request per item (`vbo bulk ... send`)",
         }
     }
 
     fn args(self) -> Vec<String> {
+        let restore = || vec!["restore".into(), "--device-code".into(), DEVICE_CODE.into()];
         match self {
-            Self::Restore => vec!["restore".into(), "--device-code".into(), DEVICE_CODE.into()],
+            Self::Restore => restore(),
+            Self::RestorePerItem => [vec!["--per-item".into()], restore()].concat(),
             Self::Send => vec!["send".into()],
+        }
+    }
+
+    /// The `POST .../Action` requests that `actions` of this kind should cost.
+    fn action_posts(self, actions: usize) -> usize {
+        match self {
+            Self::Restore => 1,
+            Self::RestorePerItem | Self::Send => actions,
         }
     }
 }
@@ -59,6 +77,8 @@ pub struct CountRow {
     pub actions: usize,
     pub token_posts: usize,
     pub action_posts: usize,
+    /// The `POST .../Action` requests the command should cost.
+    pub expected_action_posts: usize,
     pub other: Vec<String>,
     pub connections: usize,
 }
@@ -70,7 +90,12 @@ pub struct ActionsResult {
 }
 
 /// Turns the proxy's log of one command into a count row; fails if the proxy saw errors.
-pub fn count_row(what: &str, actions: usize, log: &Log) -> anyhow::Result<CountRow> {
+pub fn count_row(
+    what: &str,
+    actions: usize,
+    expected_action_posts: usize,
+    log: &Log,
+) -> anyhow::Result<CountRow> {
     if !log.errors.is_empty() {
         bail!("the counting proxy failed: {}", log.errors.join("; "));
     }
@@ -90,6 +115,7 @@ pub fn count_row(what: &str, actions: usize, log: &Log) -> anyhow::Result<CountR
         actions,
         token_posts,
         action_posts,
+        expected_action_posts,
         other,
         connections: log.connections,
     })
@@ -123,10 +149,16 @@ pub fn measure(
     ]))?;
     let ids_file = |n: usize| -> anyhow::Result<std::path::PathBuf> {
         let path = scratch.join(format!("ids-{n}.txt"));
+        // Distinct ids: `vbo bulk` refuses a repeated one.
+        if target.items.len() < n {
+            bail!(
+                "{n} actions need {n} distinct items, the mailbox has {}",
+                target.items.len()
+            );
+        }
         let text: String = target
             .items
             .iter()
-            .cycle()
             .take(n)
             .map(|id| format!("{id}\n"))
             .collect();
@@ -145,7 +177,7 @@ pub fn measure(
     let mut rates = Vec::new();
     for &(concurrency, actions) in sizes {
         let ids = ids_file(actions)?;
-        for kind in [Kind::Restore, Kind::Send] {
+        for kind in Kind::ALL {
             let cmd = bulk(&sim.url, &ids, concurrency, kind);
             // One untimed run first: connections, allocator and the simulator warm up.
             checked(&cmd, actions)?;
@@ -172,14 +204,20 @@ pub fn measure(
     let ids = ids_file(COUNTED_ACTIONS)?;
     let mut counts = Vec::new();
     for &(concurrency, _) in sizes {
-        for kind in [Kind::Restore, Kind::Send] {
+        for kind in Kind::ALL {
             let cmd = bulk(&proxy.url(), &ids, concurrency, kind);
             checked(&cmd, COUNTED_ACTIONS)?;
             let what = format!(
                 "`vbo bulk ... {}`, concurrency {concurrency}",
-                kind.args()[0]
+                kind.args().join(" ")
             );
-            counts.push(count_row(&what, COUNTED_ACTIONS, &settle(&proxy))?);
+            let expected = kind.action_posts(COUNTED_ACTIONS);
+            counts.push(count_row(
+                &what,
+                COUNTED_ACTIONS,
+                expected,
+                &settle(&proxy),
+            )?);
         }
     }
     Ok(ActionsResult { rates, counts })

@@ -15,6 +15,9 @@ use super::proc::{Cmd, run, vm_hwm_kib};
 
 /// How long the simulator may take to print where it listens.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Items added to the first mailbox: `vbo bulk` refuses a repeated id, so the largest bulk
+/// run needs this many distinct ones.
+pub const EXTRA_ITEMS: usize = 5000;
 
 /// A running `vbo sim`; dropping it ends the process.
 pub struct SimProcess {
@@ -28,6 +31,8 @@ pub struct SimProcess {
 
 impl SimProcess {
     /// Starts `vbo sim` over plain HTTP on a free loopback port, serving PSTs of `pst_size`.
+    /// Starts `vbo sim` with exports of `pst_size` and [`EXTRA_ITEMS`] more items in the first
+    /// mailbox, so that bulk runs have as many distinct items as they need.
     pub fn start(vbo: &Path, pst_size: u64, scratch: &Path) -> anyhow::Result<Self> {
         let command = Cmd::new(vbo).args([
             "-o".to_string(),
@@ -38,6 +43,8 @@ impl SimProcess {
             "0".to_string(),
             "--pst-size".to_string(),
             pst_size.to_string(),
+            "--extra-items".to_string(),
+            EXTRA_ITEMS.to_string(),
         ]);
         let log = scratch.join(format!("sim-{pst_size}.log"));
         let stderr = std::fs::File::create(&log)
