@@ -55,6 +55,8 @@ mod sim_files;
 #[cfg(feature = "sim")]
 mod sim_items;
 #[cfg(feature = "sim")]
+mod sim_leniency;
+#[cfg(feature = "sim")]
 mod sim_rules;
 #[cfg(feature = "sim")]
 mod sim_transport;

@@ -228,7 +228,12 @@ impl Templates {
 
 fn canonicalize(templates: &Templates, mut request: Request) -> Request {
     let uri = request.uri();
-    if let Some(path) = templates.canonical(uri.path())
+    // ASP.NET Web API routing ignores one trailing slash (spec: "Server leniencies").
+    let requested = match uri.path().strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => uri.path(),
+    };
+    if let Some(path) = templates.canonical(requested)
         && path != uri.path()
     {
         let path_and_query = match uri.query() {

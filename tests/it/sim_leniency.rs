@@ -1,0 +1,145 @@
+//! What a real v4 server accepts beyond the spec's schemas, and the simulator therefore
+//! accepts too (the spec's "Server leniencies"), with requests shaped as a v4-era client sends
+//! them: a trailing slash on any route, the literal `null` for an optional query parameter, and
+//! `Accept: application/json-stream` on downloads.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use vbo365::Operation;
+
+use super::sim_rules::Fixture;
+
+/// `operation`'s path with the seeded session, mailbox, item and organization.
+fn filled(f: &Fixture, operation: Operation) -> String {
+    let catalog = f.sim.catalog();
+    let mailbox = &catalog.mailboxes[0];
+    operation
+        .path()
+        .replace("{restoreSessionId}", &f.session().to_string())
+        .replace("{mailboxId}", &mailbox.id.to_string())
+        .replace(
+            "{itemId}",
+            &progenitor_client::encode_path(&mailbox.items[0].id),
+        )
+        .replace("{organizationId}", &catalog.organization_id.to_string())
+}
+
+#[tokio::test]
+async fn every_read_answers_the_same_with_a_trailing_slash() {
+    let f = Fixture::start().await;
+    let mut checked = 0;
+    for operation in Operation::ALL {
+        // The tenant routes refuse the fixture's administrator either way.
+        if operation.method() != "GET" {
+            continue;
+        }
+        let path = filled(&f, operation);
+        let (plain, plain_body) = f.get(&path).await;
+        let (slashed, slashed_body) = f.get(&format!("{path}/")).await;
+        assert_eq!(
+            slashed, plain,
+            "{operation}: {path}/ answered {slashed_body}"
+        );
+        if plain == StatusCode::OK {
+            // The same data; page links point at the canonical path.
+            let strip = |v: &Value| {
+                let mut v = v.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("_links");
+                }
+                v
+            };
+            assert_eq!(strip(&slashed_body), strip(&plain_body), "{operation}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} reads answered 200");
+
+    // With a query, as the portal sends it, and on writes: the token and an action.
+    let mailboxes = format!(
+        "/v4/RestoreSessions/{}/Organization/Mailboxes/",
+        f.session()
+    );
+    let (status, page) = f.get(&format!("{mailboxes}?offset=0&limit=50")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        page["results"].as_array().unwrap().len(),
+        f.sim.catalog().mailboxes.len()
+    );
+    let token = f
+        .http
+        .post(f.url("/v4/token/"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", f.sim.username()),
+            ("password", f.sim.password().expose()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), StatusCode::OK);
+    let (status, _) = f
+        .post(&format!("{}/", f.action(0, 0)), json!({"savetoMsg": null}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Two slashes are not one: still no such resource.
+    let (status, _) = f.get(&format!("{mailboxes}/")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_null_optional_query_parameter_is_absent() {
+    let f = Fixture::start().await;
+    let mailbox = &f.sim.catalog().mailboxes[0];
+    let base = format!(
+        "/v4/RestoreSessions/{}/Organization/Mailboxes/{}",
+        f.session(),
+        mailbox.id
+    );
+    let (status, top) = f.get(&format!("{base}/Folders")).await;
+    assert_eq!(status, StatusCode::OK, "{top}");
+    for null in ["null", "NULL", "Null"] {
+        let (status, page) = f.get(&format!("{base}/Folders?parentId={null}")).await;
+        assert_eq!(status, StatusCode::OK, "parentId={null}: {page}");
+        assert_eq!(
+            page["results"], top["results"],
+            "parentId={null} is the top level"
+        );
+        let (status, items) = f
+            .get(&format!("{base}/Items?folderId={null}&limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "folderId={null}: {items}");
+        assert_eq!(
+            items["results"].as_array().unwrap().len(),
+            mailbox.items.len()
+        );
+    }
+    // A value that only looks like null is still a folder id that does not exist.
+    let (status, _) = f.get(&format!("{base}/Folders?parentId=nullx")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_download_with_the_portals_json_stream_accept_header_works() {
+    let f = Fixture::start().await;
+    for (body, magic) in [
+        (json!({"savetoMsg": null}), &[0xD0_u8, 0xCF, 0x11, 0xE0][..]),
+        (json!({"exportToPst": {}}), &b"!BDN"[..]),
+    ] {
+        let response = f
+            .http
+            .request(Method::POST, f.url(&f.action(0, 0)))
+            .bearer_auth(&f.token)
+            .header("accept", "application/json-stream")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{body}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/octet-stream"
+        );
+        assert!(response.bytes().await.unwrap().starts_with(magic), "{body}");
+    }
+}
