@@ -170,9 +170,6 @@ impl Sim {
                     .iter()
                     .filter(|(name, _)| name.eq_ignore_ascii_case(&param.name))
                     .map(|(_, value)| value.as_str())
-                    // The v4 server reads the literal `null` of an optional query parameter
-                    // as absent (spec: "Server leniencies").
-                    .filter(|value| param.required || !value.eq_ignore_ascii_case("null"))
                     .collect()
             };
             let raw = match raw.as_slice() {
