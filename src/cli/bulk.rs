@@ -184,10 +184,7 @@ pub async fn run(ctx: &Ctx, plan: Plan<'_>) -> Result<(), Failure> {
     let bar = progress::items(!ctx.out.quiet, ids.len());
     let together = in_one_request(prepared.action.kind(), args.per_item);
     let all_at_once = async {
-        let items = match ItemIds::new(ids.iter().cloned()) {
-            Ok(items) => items,
-            Err(error) => return Err(error),
-        };
+        let items = ItemIds::new(ids.iter().cloned())?;
         slots
             .borrow_mut()
             .iter_mut()

@@ -79,14 +79,7 @@ impl Sim {
     }
 
     pub fn json(&self, args: &[&str]) -> Value {
-        let output = self.vbo().args(["-o", "json"]).args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "vbo {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|e| panic!("vbo {args:?} printed no JSON ({e})"))
+        json_of(self.vbo().args(["-o", "json"]).args(args))
     }
 
     pub fn table(&self, args: &[&str]) -> String {
@@ -98,6 +91,18 @@ impl Sim {
         );
         String::from_utf8(output.stdout).unwrap()
     }
+}
+
+/// Runs a `vbo -o json ...` command, checks that it succeeded and returns what it printed.
+pub fn json_of(cmd: &mut Command) -> Value {
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{cmd:?} printed no JSON ({e})"))
 }
 
 /// Runs `vbo` and returns (exit code, stderr).

@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use vbo365::sim::SimConfig;
 
-use super::cli::{failing, start};
+use super::cli::{failing, json_of, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_commands_in_both_formats() {
@@ -310,28 +310,13 @@ async fn a_tenant_creates_a_session_without_naming_its_organization() {
     };
     let mut orgs = s.vbo();
     tenant(&mut orgs);
-    let output = orgs.args(["-o", "json", "org", "list"]).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let orgs: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let orgs = json_of(orgs.args(["-o", "json", "org", "list"]));
     assert_eq!(orgs.as_array().unwrap().len(), 1);
     assert_eq!(orgs[0]["id"], s.sim.catalog().organization_id.to_string());
 
     let mut create = s.vbo();
     tenant(&mut create);
-    let output = create
-        .args(["-o", "json", "session", "create"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let created = json_of(create.args(["-o", "json", "session", "create"]));
     assert_eq!(created["state"], "Working");
 
     // A saved tenant token stays a tenant's: no --tenant needed with the file.
@@ -339,30 +324,19 @@ async fn a_tenant_creates_a_session_without_naming_its_organization() {
     let file = dir.path().join("tenant.json");
     let mut login = s.vbo();
     tenant(&mut login);
-    let output = login
-        .args(["login", "--save-token"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    json_of(
+        login
+            .args(["-o", "json", "login", "--save-token"])
+            .arg(&file),
     );
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(saved["login"], "tenant");
-    let output = s
-        .vbo()
-        .env_remove("VBO_PASSWORD")
-        .arg("--token-file")
-        .arg(&file)
-        .args(["-o", "json", "session", "create"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    json_of(
+        s.vbo()
+            .env_remove("VBO_PASSWORD")
+            .arg("--token-file")
+            .arg(&file)
+            .args(["-o", "json", "session", "create"]),
     );
 
     // The tenant's account is not an administrator's: as one it is refused by the server.
