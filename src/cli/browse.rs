@@ -15,9 +15,17 @@ pub async fn org(ctx: &Ctx, command: &OrgCommand) -> Result<(), Failure> {
             let orgs = ctx.call(ctx.client.organizations()).await?;
             let rows = orgs
                 .iter()
-                .map(|o| vec![o.id.to_string(), o.name.clone(), opt(&o.type_)])
+                .map(|o| {
+                    vec![
+                        o.id.to_string(),
+                        o.name.clone(),
+                        opt(&o.type_),
+                        opt(&o.last_backuptime),
+                    ]
+                })
                 .collect();
-            ctx.out.show(&orgs, &["ID", "NAME", "TYPE"], rows)
+            ctx.out
+                .show(&orgs, &["ID", "NAME", "TYPE", "LAST BACKUP"], rows)
         }
     }
 }

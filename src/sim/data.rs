@@ -13,6 +13,12 @@ pub struct Catalog {
     pub organization_id: Uuid,
     /// Its name, such as `westsupport.onmicrosoft.com`.
     pub organization_name: String,
+    /// When the organization's first backup ran: the daily job at 22:00, a week before the
+    /// first seeded message, so that every seeded session has a backup to explore.
+    pub first_backup: DateTime<Utc>,
+    /// When its latest backup ran: the first daily run after the newest message, so that the
+    /// backups hold every seeded item.
+    pub last_backup: DateTime<Utc>,
     /// Restore sessions that exist when the simulator starts.
     pub sessions: Vec<SessionSeed>,
     /// The organization's backed-up mailboxes.
@@ -335,9 +341,17 @@ impl Catalog {
                 items,
             });
         }
+        let newest = mailboxes
+            .iter()
+            .flat_map(|m| &m.items)
+            .map(|i| i.received)
+            .max()
+            .unwrap_or(base);
         Self {
             organization_id,
             organization_name: ORGANIZATION.to_string(),
+            first_backup: daily_run_at_or_after(base - Duration::days(8)),
+            last_backup: daily_run_at_or_after(newest),
             sessions,
             mailboxes,
         }
@@ -353,6 +367,23 @@ impl Catalog {
         self.mailboxes
             .iter()
             .find(|m| !m.is_archive && m.email.eq_ignore_ascii_case(email))
+    }
+}
+
+/// The backup job's hour of the day, UTC.
+const DAILY_BACKUP_HOUR: u32 = 22;
+
+/// The first daily backup run at or after `time`.
+fn daily_run_at_or_after(time: DateTime<Utc>) -> DateTime<Utc> {
+    let run = time
+        .date_naive()
+        .and_hms_opt(DAILY_BACKUP_HOUR, 0, 0)
+        .map(|naive| naive.and_utc())
+        .unwrap_or(time);
+    if run >= time {
+        run
+    } else {
+        run + Duration::days(1)
     }
 }
 

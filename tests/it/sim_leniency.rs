@@ -110,3 +110,48 @@ async fn a_download_with_the_portals_json_stream_accept_header_works() {
         assert!(response.bytes().await.unwrap().starts_with(magic), "{body}");
     }
 }
+
+#[tokio::test]
+async fn organizations_carry_the_backup_times_a_portal_reads_spelled_as_it_reads_them() {
+    let f = Fixture::start().await;
+    let catalog = f.sim.catalog();
+    let (status, organizations) = f.get("/v4/Organizations").await;
+    assert_eq!(status, StatusCode::OK, "{organizations}");
+    let organization = &organizations[0];
+    let time = |key: &str| {
+        let text = organization[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} missing from {organization}"));
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("{key} {text:?}: {e}"))
+            .to_utc()
+    };
+    let (first, last) = (time("firstBackuptime"), time("lastBackuptime"));
+    // The portal's spelling only, not a camel-cased `firstBackupTime` beside it.
+    assert!(organization.get("firstBackupTime").is_none(), "{organization}");
+    assert!(first < last, "{first} is not before {last}");
+    // Every seeded session explores a backup that existed, and the backups hold every item.
+    for session in &catalog.sessions {
+        assert!(first <= session.created, "session of {}", session.created);
+    }
+    let newest = catalog
+        .mailboxes
+        .iter()
+        .flat_map(|m| &m.items)
+        .map(|i| i.received)
+        .max()
+        .unwrap();
+    assert!(last >= newest, "{last} is before the newest item, {newest}");
+
+    // The typed client reads them too.
+    let client = vbo365::Client::builder(f.sim.base_url()).build().unwrap();
+    client
+        .login(f.sim.username(), f.sim.password().clone())
+        .await
+        .unwrap();
+    let organizations = client.organizations().await.unwrap();
+    assert_eq!(
+        organizations[0].last_backuptime.as_ref().map(ToString::to_string),
+        Some(organization["lastBackuptime"].as_str().unwrap().to_string())
+    );
+}

@@ -40,7 +40,9 @@ impl Sim {
     fn organization(&self, input: &Input, path: &str) -> Result<types::Organization, ApiError> {
         let catalog = self.catalog();
         Ok(types::Organization::builder()
+            .first_backuptime(Some(crate::Timestamp::from(catalog.first_backup)))
             .id(catalog.organization_id)
+            .last_backuptime(Some(crate::Timestamp::from(catalog.last_backup)))
             .links(self.self_links(input, path)?)
             .name(catalog.organization_name.clone())
             .type_("Office365".to_string())
