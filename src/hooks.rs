@@ -14,7 +14,7 @@ use crate::generated::Client;
 use crate::generated::wire::Operation;
 use crate::retry::RetryPolicy;
 
-/// The Action endpoint answers with a file, JSON or nothing; say that we accept all of them.
+/// The action endpoints answer with a file, JSON or nothing; say that we accept all of them.
 const ACTION_ACCEPT: &str = "application/octet-stream, application/json";
 
 /// State shared by all requests of one client (and its clones).
@@ -27,7 +27,8 @@ pub struct Inner {
 pub(crate) struct Shared {
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
-    /// Total time allowed for operations that return small JSON (every one but the Action).
+    /// Total time allowed for operations that return small JSON (every one but those that
+    /// download, [`Operation::downloads`]).
     pub(crate) response_timeout: Option<Duration>,
 }
 
@@ -39,7 +40,7 @@ impl ClientHooks<Inner> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let shared = &self.inner().shared;
         let operation = Operation::from_client_name(info.operation_id);
-        if operation == Some(Operation::PerformMailboxItemAction) {
+        if operation.is_some_and(Operation::downloads) {
             request
                 .headers_mut()
                 .insert(ACCEPT, HeaderValue::from_static(ACTION_ACCEPT));

@@ -547,11 +547,47 @@ async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let outcome = client
-        .perform_action(SESSION, MAILBOX, ITEM, &Action::export_to_pst())
-        .await
-        .unwrap();
-    assert!(matches!(outcome, ActionOutcome::File(_)), "{outcome:?}");
+    // Every operation that downloads, each through its typed client method.
+    let export = Action::export_to_pst();
+    let items = vbo365::ItemIds::new([ITEM, "BBBB"]).unwrap();
+    let outcomes = [
+        (
+            vbo365::Operation::PerformMailboxItemAction,
+            client.perform_action(SESSION, MAILBOX, ITEM, &export).await,
+        ),
+        (
+            vbo365::Operation::PerformMailboxItemsAction,
+            client
+                .perform_action_on_items(SESSION, MAILBOX, &items, &export)
+                .await,
+        ),
+    ];
+    for (operation, outcome) in &outcomes {
+        let outcome = outcome.as_ref().unwrap();
+        assert!(
+            matches!(outcome, ActionOutcome::File(_)),
+            "{operation}: {outcome:?}"
+        );
+    }
+    let mut covered: Vec<_> = outcomes.iter().map(|(operation, _)| *operation).collect();
+    covered.sort();
+    let downloading: Vec<_> = vbo365::Operation::ALL
+        .into_iter()
+        .filter(|operation| operation.downloads())
+        .collect();
+    assert_eq!(
+        covered, downloading,
+        "a downloading operation is not tried here"
+    );
+    // And each asked for files and JSON alike.
+    for request in server.requests() {
+        assert_eq!(
+            request.header("accept"),
+            Some("application/octet-stream, application/json"),
+            "{}",
+            request.target
+        );
+    }
     let error = client
         .api()
         .list_restore_sessions()

@@ -128,7 +128,10 @@ async fn organizations_carry_the_backup_times_a_portal_reads_spelled_as_it_reads
     };
     let (first, last) = (time("firstBackuptime"), time("lastBackuptime"));
     // The portal's spelling only, not a camel-cased `firstBackupTime` beside it.
-    assert!(organization.get("firstBackupTime").is_none(), "{organization}");
+    assert!(
+        organization.get("firstBackupTime").is_none(),
+        "{organization}"
+    );
     assert!(first < last, "{first} is not before {last}");
     // Every seeded session explores a backup that existed, and the backups hold every item.
     for session in &catalog.sessions {
@@ -151,7 +154,10 @@ async fn organizations_carry_the_backup_times_a_portal_reads_spelled_as_it_reads
         .unwrap();
     let organizations = client.organizations().await.unwrap();
     assert_eq!(
-        organizations[0].last_backuptime.as_ref().map(ToString::to_string),
+        organizations[0]
+            .last_backuptime
+            .as_ref()
+            .map(ToString::to_string),
         Some(organization["lastBackuptime"].as_str().unwrap().to_string())
     );
 }

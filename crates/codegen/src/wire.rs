@@ -20,6 +20,8 @@ struct Op {
     method: String,
     path: String,
     client_name: String,
+    /// Whether a success answer may be a file (`application/octet-stream`).
+    downloads: bool,
 }
 
 /// Generates the wire module's source from the generation view and the generated client.
@@ -150,6 +152,7 @@ fn operations(spec: &openapiv3::OpenAPI, client_names: &[String]) -> Result<Vec<
                     format!("{id}: no generated client method carries this operation")
                 })?;
             ops.push(Op {
+                downloads: downloads(spec, operation),
                 id,
                 method: method.to_ascii_uppercase(),
                 path: path.clone(),
@@ -158,6 +161,29 @@ fn operations(spec: &openapiv3::OpenAPI, client_names: &[String]) -> Result<Vec<
         }
     }
     Ok(ops)
+}
+
+/// Whether one of `operation`'s success responses (inline or by reference) has a binary
+/// `application/octet-stream` body.
+fn downloads(spec: &openapiv3::OpenAPI, operation: &openapiv3::Operation) -> bool {
+    operation
+        .responses
+        .responses
+        .iter()
+        .any(|(status, response)| {
+            let success = match status {
+                openapiv3::StatusCode::Code(code) => (200..300).contains(code),
+                openapiv3::StatusCode::Range(range) => *range == 2,
+            };
+            let response = match response {
+                openapiv3::ReferenceOr::Item(response) => Some(response),
+                openapiv3::ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| spec.components.as_ref()?.responses.get(name))
+                    .and_then(|r| r.as_item()),
+            };
+            success && response.is_some_and(|r| r.content.contains_key("application/octet-stream"))
+        })
 }
 
 fn fold(name: &str) -> String {
@@ -206,6 +232,7 @@ fn operation_enum(ops: &[Op]) -> TokenStream {
     let methods = ops.iter().map(|op| &op.method);
     let paths = ops.iter().map(|op| &op.path);
     let names = ops.iter().map(|op| &op.client_name);
+    let downloads = ops.iter().map(|op| op.downloads);
     let count = ops.len();
     quote! {
         /// Every operation of the spec.
@@ -236,6 +263,12 @@ fn operation_enum(ops: &[Op]) -> TokenStream {
             /// The generated client's method: the `operation_id` the hooks are given.
             pub const fn client_name(self) -> &'static str {
                 match self { #( Self::#variants => #names, )* }
+            }
+
+            /// Whether a success answer may be a file (a 2xx `application/octet-stream` body):
+            /// such a request asks for files and JSON alike, and has no total timeout.
+            pub const fn downloads(self) -> bool {
+                match self { #( Self::#variants => #downloads, )* }
             }
 
             /// The operation with this `operationId`.
