@@ -33,6 +33,7 @@ mod hooks;
 mod ids;
 mod item_action;
 mod items;
+mod mailbox;
 mod operations;
 mod organizations;
 mod outcome;
@@ -66,6 +67,7 @@ pub use item_action::{
     SendToDifferentAddress,
 };
 pub use items::ItemIds;
+pub use mailbox::MailboxAction;
 pub use organizations::LoginKind;
 pub use outcome::{ActionOutcome, Restored, Sent};
 pub use retry::RetryPolicy;

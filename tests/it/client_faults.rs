@@ -561,6 +561,12 @@ async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
                 .perform_action_on_items(SESSION, MAILBOX, &items, &export)
                 .await,
         ),
+        (
+            vbo365::Operation::PerformMailboxAction,
+            client
+                .perform_action_on_mailbox(SESSION, MAILBOX, &export)
+                .await,
+        ),
     ];
     for (operation, outcome) in &outcomes {
         let outcome = outcome.as_ref().unwrap();

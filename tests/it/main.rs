@@ -57,6 +57,8 @@ mod sim_items;
 #[cfg(feature = "sim")]
 mod sim_leniency;
 #[cfg(feature = "sim")]
+mod sim_mailbox;
+#[cfg(feature = "sim")]
 mod sim_rules;
 #[cfg(feature = "sim")]
 mod sim_transport;

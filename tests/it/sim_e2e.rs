@@ -139,6 +139,11 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(mailboxes.results[3].is_archive, Some(true));
     covered.push("listMailboxes");
     let john = &sim.catalog().mailboxes[0];
+    let one = client
+        .mailbox(session.session_id(), john.mailbox_id())
+        .await;
+    assert_eq!(one.unwrap(), mailboxes.results[0]);
+    covered.push("getMailbox");
     let rachel = &sim.catalog().mailboxes[1];
 
     // listMailboxFolders: top level, then the children of Inbox.
@@ -429,6 +434,14 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(sim.outbox().len(), 4);
     assert_eq!(sim.outbox()[3].attachments.len(), 2);
     covered.push("performMailboxItemsAction");
+    // performMailboxAction (more in `sim_mailbox.rs`): the whole mailbox in one PST.
+    let export = vbo365::ExportToPst::new();
+    let pst = client
+        .perform_on_mailbox(session.session_id(), john.mailbox_id(), &export)
+        .await;
+    let (kind, length, bytes) = read_all(ActionOutcome::File(pst.unwrap())).await;
+    assert_eq!((kind, length), (FileKind::Pst, Some(bytes.len() as u64)));
+    covered.push("performMailboxAction");
 
     // stopRestoreSession: then the session is stopped and refuses actions with 400.
     let stopped = api

@@ -105,6 +105,20 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
         "itemId",
         "must not be empty",
     );
+    // A whole mailbox is exported or restored, not sent or saved as MSG.
+    for action in [
+        Action::save_to_msg(),
+        Action::send_to_default_address(),
+        Action::send_with_vex_sender("b@example.com", None, None).unwrap(),
+    ] {
+        expect(
+            client
+                .perform_action_on_mailbox(SESSION, MAILBOX, &action)
+                .await,
+            action.kind().wire_name(),
+            "acts on items only; a whole mailbox takes exportToPst, restoretoOriginallocation, restoreTo",
+        );
+    }
     expect(
         client.login("", "paSSw0rd").await,
         "username",

@@ -1,7 +1,9 @@
-//! `performMailboxItemAction` and `performMailboxItemsAction`: the six actions on one item or
-//! several, matched on the generated [`types::MailboxItemAction`] once the body passed the
-//! spec's schema (a multi-item body is read as the one-item action and its items), with the
-//! restore flags read from the generated option types.
+//! `performMailboxItemAction`, `performMailboxItemsAction` and `performMailboxAction`: the
+//! six actions on one item or several, and three of them on a whole mailbox, matched on the
+//! generated [`types::MailboxItemAction`] once the body passed the spec's schema (a
+//! multi-item body is read as the one-item action and its items, a mailbox body as the
+//! one-item action on every item), with the restore flags read from the generated option
+//! types.
 
 use std::sync::atomic::Ordering;
 
@@ -37,7 +39,7 @@ impl Sim {
         let mailbox = self.mailbox(&session, input)?;
         let item = self.item(mailbox, input)?;
         let action: types::MailboxItemAction = input.typed()?;
-        self.act(mailbox, &[item], action)
+        self.act(mailbox, &[item], action, Scope::Items)
     }
 
     /// `performMailboxItemsAction`: the one-item action on each listed item (each once, in
@@ -57,25 +59,51 @@ impl Sim {
                 items.push(item);
             }
         }
-        self.act(mailbox, &items, action)
+        if items.is_empty() {
+            return Err(ApiError::bad_request("items: must hold at least one item"));
+        }
+        self.act(mailbox, &items, action, Scope::Items)
     }
 
-    /// Performs `action` on `items` (at least one) of `mailbox`: one file, one restore over
-    /// all of them, or one message with all of them attached.
+    /// `performMailboxAction`: the item action of the same key on every item of the mailbox
+    /// (for an export with `contentKeywords`, on those that hold them).
+    pub fn perform_mailbox_action(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let action = match input.typed::<types::MailboxAction>()? {
+            types::MailboxAction::ExportToPst(o) => types::MailboxItemAction::ExportToPst(o),
+            types::MailboxAction::RestoretoOriginallocation(o) => {
+                types::MailboxItemAction::RestoretoOriginallocation(o)
+            }
+            types::MailboxAction::RestoreTo(o) => types::MailboxItemAction::RestoreTo(o),
+        };
+        let keywords = match &action {
+            types::MailboxItemAction::ExportToPst(o) => o.content_keywords.as_deref(),
+            _ => None,
+        };
+        let items: Vec<&ItemData> = mailbox
+            .items
+            .iter()
+            .filter(|item| keywords.is_none_or(|k| holds_keywords(item, k)))
+            .collect();
+        self.act(mailbox, &items, action, Scope::Mailbox)
+    }
+
+    /// Performs `action` on `items` of `mailbox`: one file, one restore over all of them, or
+    /// one message with all of them attached.
     fn act(
         &self,
         mailbox: &MailboxData,
         items: &[&ItemData],
         action: types::MailboxItemAction,
+        scope: Scope,
     ) -> Result<Response, ApiError> {
-        if items.is_empty() {
-            return Err(ApiError::bad_request("items: must hold at least one item"));
-        }
         // The action's key as the spec spells it, for messages about its fields.
         let key = action.key().wire_name();
-        let stem = match items {
-            [one] => file_stem(&one.subject),
-            many => format!("{} items", many.len()),
+        let stem = match (scope, items) {
+            (Scope::Mailbox, _) => file_stem(&mailbox.name),
+            (Scope::Items, [one]) => file_stem(&one.subject),
+            (Scope::Items, many) => format!("{} items", many.len()),
         };
         match action {
             types::MailboxItemAction::ExportToPst(options) => {
@@ -138,11 +166,7 @@ impl Sim {
                 self.restore(items, |item| {
                     with_restore_to!(&options, |o| RestorePlan {
                         target_mailbox: target.id,
-                        folder: o
-                            .folder
-                            .clone()
-                            .filter(|f| !f.trim().is_empty())
-                            .unwrap_or_else(|| item.folder_path.clone()),
+                        folder: scope.target_folder(o.folder.as_deref(), item),
                         changed_items: o.changed_items.unwrap_or(true),
                         mark_unread: o.mark_restored_as_unread.unwrap_or(false),
                         exclude_drafts: o.exclude_drafts.unwrap_or(false),
@@ -229,6 +253,36 @@ impl Sim {
         // The v4 server answers a send with 200 and no body (and no Content-Type).
         Ok(StatusCode::OK.into_response())
     }
+}
+
+/// What an action applies to, where that changes what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// One item or a list of items.
+    Items,
+    /// Every item of a mailbox.
+    Mailbox,
+}
+
+impl Scope {
+    /// The folder a `restoreTo` puts `item` in: `folder` itself for items, `folder` above
+    /// the item's own path for a whole mailbox, and the item's own path without `folder`.
+    fn target_folder(self, folder: Option<&str>, item: &ItemData) -> String {
+        match folder.map(str::trim).filter(|f| !f.is_empty()) {
+            None => item.folder_path.clone(),
+            Some(folder) if self == Self::Mailbox => format!("{folder}/{}", item.folder_path),
+            Some(folder) => folder.to_string(),
+        }
+    }
+}
+
+/// Whether the item's subject or body holds `keywords`, ignoring case (the simulator's
+/// reading: the vendor does not document how the server matches them).
+fn holds_keywords(item: &ItemData, keywords: &str) -> bool {
+    let needle = keywords.trim().to_lowercase();
+    needle.is_empty()
+        || item.subject.to_lowercase().contains(&needle)
+        || item.body.to_lowercase().contains(&needle)
 }
 
 /// Who a send goes to, from whom, and what it says.

@@ -49,24 +49,41 @@ impl Sim {
             .try_into()?)
     }
 
+    /// A mailbox as `listMailboxes` and `getMailbox` show it, linking to `getMailbox`.
+    fn mailbox_resource(
+        &self,
+        input: &Input,
+        session: Uuid,
+        mailbox: &MailboxData,
+    ) -> Result<types::Mailbox, ApiError> {
+        let path = format!("{}/{}", mailboxes_path(session), mailbox.id);
+        Ok(types::Mailbox::builder()
+            .email(mailbox.email.clone())
+            .id(mailbox.id)
+            .is_archive(mailbox.is_archive)
+            .links(self.self_links(input, &path)?)
+            .name(mailbox.name.clone())
+            .try_into()?)
+    }
+
     pub fn list_mailboxes(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
         let mailboxes = self.session_mailboxes(&session);
         let page = self.page(input, mailboxes.len(), &[])?;
         let results = mailboxes[page.window]
             .iter()
-            .map(|m| {
-                let path = format!("{}/{}", mailboxes_path(session.id), m.id);
-                Ok(types::Mailbox::builder()
-                    .email(m.email.clone())
-                    .id(m.id)
-                    .is_archive(m.is_archive)
-                    .links(self.self_links(input, &path)?)
-                    .name(m.name.clone())
-                    .try_into()?)
-            })
+            .map(|m| self.mailbox_resource(input, session.id, m))
             .collect::<Result<Vec<types::Mailbox>, ApiError>>()?;
         page_response!(types::MailboxPage, page, results)
+    }
+
+    pub fn get_mailbox(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        Ok(json(
+            StatusCode::OK,
+            &self.mailbox_resource(input, session.id, mailbox)?,
+        ))
     }
 
     pub fn list_mailbox_folders(&self, input: &Input) -> Result<Response, ApiError> {

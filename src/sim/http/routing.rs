@@ -174,6 +174,8 @@ impl Sim {
             Operation::StopRestoreSession => self.stop_restore_session(&input),
             Operation::GetRestoreDeviceCode => self.get_restore_device_code(&input),
             Operation::ListMailboxes => self.list_mailboxes(&input),
+            Operation::GetMailbox => self.get_mailbox(&input),
+            Operation::PerformMailboxAction => self.perform_mailbox_action(&input),
             Operation::ListMailboxFolders => self.list_mailbox_folders(&input),
             Operation::ListMailboxItems => self.list_mailbox_items(&input),
             Operation::GetMailboxItem => self.get_mailbox_item(&input),
