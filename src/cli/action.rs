@@ -1,4 +1,4 @@
-//! The six actions on one item: each is built and checked in full (credentials, files, the
+//! The six actions on one item, and three on a whole mailbox: each is built and checked in full (credentials, files, the
 //! destination) before `vbo` logs in, so that exit code 2 means nothing was sent; then it is
 //! sent once, and a lost answer to a restore or send says that it may have run.
 
@@ -190,26 +190,64 @@ pub fn kind_name(kind: FileKind) -> &'static str {
     kind.extension()
 }
 
-/// Sends the prepared action once and prints its outcome.
+/// What an action was sent for, as its output names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The output's key: `item` or `mailbox`.
+    pub key: &'static str,
+    /// The item's or mailbox's id, which also names a file saved into a directory.
+    pub id: &'a str,
+}
+
+/// Sends the prepared action once to one item and prints its outcome.
 pub async fn run(ctx: &Ctx, item: &ItemRef, prepared: &Prepared) -> Result<(), Failure> {
+    let send = ctx.client.perform_action(
+        item.mailbox.session,
+        item.mailbox.mailbox_id,
+        &item.item,
+        &prepared.action,
+    );
+    let target = Target {
+        key: "item",
+        id: &item.item,
+    };
+    finish(ctx, target, prepared, send).await
+}
+
+/// Sends the prepared action once to a whole mailbox and prints its outcome.
+pub async fn run_on_mailbox(
+    ctx: &Ctx,
+    mailbox: &MailboxRef,
+    prepared: &Prepared,
+) -> Result<(), Failure> {
+    let send =
+        ctx.client
+            .perform_action_on_mailbox(mailbox.session, mailbox.mailbox_id, &prepared.action);
+    let id = mailbox.mailbox_id.to_string();
+    let target = Target {
+        key: "mailbox",
+        id: &id,
+    };
+    finish(ctx, target, prepared, send).await
+}
+
+/// Awaits `send`, the one request of the prepared action, saves or prints its outcome.
+pub async fn finish(
+    ctx: &Ctx,
+    target: Target<'_>,
+    prepared: &Prepared,
+    send: impl std::future::Future<Output = Result<ActionOutcome, Error>>,
+) -> Result<(), Failure> {
     let wire = prepared.action.kind().wire_name();
     let fail = |e: Error| prepared.fail(ctx, &e);
+    let (key, id) = (target.key, target.id);
     let work = async {
-        let outcome = ctx
-            .client
-            .perform_action(
-                item.mailbox.session,
-                item.mailbox.mailbox_id,
-                &item.item,
-                &prepared.action,
-            )
-            .await
-            .map_err(fail)?;
+        let outcome = send.await.map_err(fail)?;
         match (outcome, &prepared.destination) {
             (ActionOutcome::File(file), Some(destination)) => {
                 let bar = progress::download(!ctx.out.quiet, wire);
                 let saved = file
-                    .save(destination, &item.item, |p| progress::update(&bar, p))
+                    .save(destination, id, |p| progress::update(&bar, p))
                     .await
                     .map_err(fail)?;
                 if let Some(bar) = bar {
@@ -217,7 +255,7 @@ pub async fn run(ctx: &Ctx, item: &ItemRef, prepared: &Prepared) -> Result<(), F
                 }
                 ctx.out.show_text(
                     &json!({
-                        "item": item.item, "action": wire, "result": "saved",
+                        key: id, "action": wire, "result": "saved",
                         "file": { "path": saved.path, "kind": kind_name(saved.kind), "bytes": saved.bytes },
                     }),
                     &format!("saved {} ({}, {})", saved.path.display(), kind_name(saved.kind), human_bytes(saved.bytes)),
@@ -231,7 +269,7 @@ pub async fn run(ctx: &Ctx, item: &ItemRef, prepared: &Prepared) -> Result<(), F
                     "incomplete"
                 };
                 ctx.out.show_text(
-                    &json!({ "item": item.item, "action": wire, "result": result, "statistics": stats }),
+                    &json!({ key: id, "action": wire, "result": result, "statistics": stats }),
                     &format!("{result}: {}", statistics_text(stats)),
                 )?;
                 match incomplete(&restored) {
@@ -240,7 +278,7 @@ pub async fn run(ctx: &Ctx, item: &ItemRef, prepared: &Prepared) -> Result<(), F
                 }
             }
             (ActionOutcome::Sent(_), _) => ctx.out.show_text(
-                &json!({ "item": item.item, "action": wire, "result": "sent" }),
+                &json!({ key: id, "action": wire, "result": "sent" }),
                 "sent",
             ),
             (ActionOutcome::File(file), None) => Err(Failure::internal(format!(

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use uuid::Uuid;
 use vbo365::{Destination, RestoreOptions};
 
-use super::args::ItemRef;
+use super::args::{ItemRef, MailboxRef};
 use super::parse::parse_size;
 
 /// What the six actions apply to: one item (`vbo item`, [`ItemRef`]) or each item of the
@@ -62,6 +62,92 @@ impl Scope for EachItem {
         send: "Mail each item to its own mailbox",
         send_to: "Mail each item to another address",
     };
+}
+
+/// A whole mailbox (`vbo mailbox`): the mailbox is named by the command's [`MailboxRef`].
+#[derive(Debug, Clone, Args)]
+pub struct WholeMailbox {}
+
+impl Scope for WholeMailbox {
+    type Save = SaveArgs;
+    // Only the export and the restores exist for a mailbox (see `MailboxActionCommand`).
+    const ABOUT: Abouts = Abouts {
+        export_pst: "Export a whole mailbox to a PST file (or a ZIP of PST files when split)",
+        save_msg: "",
+        restore: "Restore a whole mailbox to its original location",
+        restore_to: "Restore a whole mailbox into another mailbox",
+        send: "",
+        send_to: "",
+    };
+}
+
+/// The three actions on a whole mailbox (`vbo mailbox`), with the item actions' arguments.
+#[derive(Debug, Clone, Subcommand)]
+pub enum MailboxActionCommand {
+    #[command(about = WholeMailbox::ABOUT.export_pst)]
+    ExportPst {
+        #[command(flatten)]
+        mailbox: MailboxRef,
+        #[command(flatten)]
+        save: SaveArgs,
+        /// Split the export at this many bytes (1 GiB to 49 GiB; suffixes KiB, MiB, GiB);
+        /// a larger export comes back as a ZIP of PST files
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        split_at: Option<u64>,
+    },
+    #[command(about = WholeMailbox::ABOUT.restore)]
+    Restore {
+        #[command(flatten)]
+        mailbox: MailboxRef,
+        #[command(flatten)]
+        credentials: CredentialArgs,
+    },
+    #[command(about = WholeMailbox::ABOUT.restore_to)]
+    RestoreTo {
+        #[command(flatten)]
+        mailbox: MailboxRef,
+        #[command(flatten)]
+        args: RestoreToArgs,
+    },
+}
+
+impl MailboxActionCommand {
+    /// The mailbox, and the action as the item actions' command, so that one `build` and one
+    /// `prepare` serve both.
+    pub fn split(&self) -> (&MailboxRef, ActionCommand<WholeMailbox>) {
+        let scope = WholeMailbox {};
+        match self {
+            Self::ExportPst {
+                mailbox,
+                save,
+                split_at,
+            } => (
+                mailbox,
+                ActionCommand::ExportPst {
+                    scope,
+                    save: save.clone(),
+                    split_at: *split_at,
+                },
+            ),
+            Self::Restore {
+                mailbox,
+                credentials,
+            } => (
+                mailbox,
+                ActionCommand::Restore {
+                    scope,
+                    credentials: credentials.clone(),
+                },
+            ),
+            Self::RestoreTo { mailbox, args } => (
+                mailbox,
+                ActionCommand::RestoreTo {
+                    scope,
+                    args: args.clone(),
+                },
+            ),
+        }
+    }
 }
 
 /// The six actions, shared by `vbo item` and `vbo bulk`.
@@ -135,10 +221,10 @@ impl<S: Scope> ActionCommand<S> {
     }
 }
 
-/// `--to` of one item: a file, or a directory for `<item id>.<kind>`.
+/// `--to` of one item or mailbox: a file, or a directory for `<id>.<kind>`.
 #[derive(Debug, Clone, Args)]
 pub struct SaveArgs {
-    /// File to write, or a directory to write `<item id>.<kind>` into
+    /// File to write, or a directory to write `<id>.<kind>` into (the item's or mailbox's id)
     #[arg(long, value_name = "FILE|DIR")]
     pub to: PathBuf,
     /// Replace the file if it exists (only once the download is complete)

@@ -221,6 +221,13 @@ pub enum MailboxCommand {
         #[arg(long, value_name = "ID")]
         session: SessionId,
     },
+    /// Show a mailbox
+    Show {
+        #[command(flatten)]
+        mailbox: MailboxRef,
+    },
+    #[command(flatten)]
+    Action(MailboxActionCommand),
 }
 
 #[derive(Debug, Subcommand)]

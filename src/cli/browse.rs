@@ -1,4 +1,4 @@
-//! Browsing a backup: `vbo org list`, `vbo mailbox list`, `vbo folder list`, `vbo item list`
+//! Browsing a backup: `vbo org list`, `vbo mailbox list` and `vbo mailbox show`, `vbo folder list`, `vbo item list`
 //! and `vbo item show`. Lists come in full, every page.
 
 use vbo365::types;
@@ -39,21 +39,29 @@ pub async fn mailbox(ctx: &Ctx, command: &MailboxCommand) -> Result<(), Failure>
                 .all_mailboxes(*session)
                 .await
                 .map_err(|e| ctx.fail(&e, Doing::Other))?;
-            let rows = mailboxes
-                .iter()
-                .map(|m| {
-                    vec![
-                        m.id.to_string(),
-                        opt(&m.name),
-                        opt(&m.email),
-                        opt(&m.is_archive),
-                    ]
-                })
-                .collect();
+            let rows = mailboxes.iter().map(mailbox_row).collect();
             ctx.out
                 .show(&mailboxes, &["ID", "NAME", "EMAIL", "ARCHIVE"], rows)
         }
+        MailboxCommand::Show { mailbox } => {
+            let one = ctx
+                .call(ctx.client.mailbox(mailbox.session, mailbox.mailbox_id))
+                .await?;
+            let rows = vec![mailbox_row(&one)];
+            ctx.out
+                .show(&one, &["ID", "NAME", "EMAIL", "ARCHIVE"], rows)
+        }
+        MailboxCommand::Action(_) => Err(Failure::internal("this command has its own plan")),
     }
+}
+
+fn mailbox_row(m: &types::Mailbox) -> Vec<String> {
+    vec![
+        m.id.to_string(),
+        opt(&m.name),
+        opt(&m.email),
+        opt(&m.is_archive),
+    ]
 }
 
 /// `vbo folder list`.

@@ -5,7 +5,8 @@
 //! This module runs a parsed command line and routes it; the commands live by what they do:
 //! [`session`](super::session) (connecting, logging in, restore sessions),
 //! [`browse`](super::browse) (organizations, mailboxes, folders, items),
-//! [`action`](super::action) (the six actions on one item), [`bulk`](super::bulk),
+//! [`action`](super::action) (the six actions on one item, three on a mailbox),
+//! [`bulk`](super::bulk),
 //! [`vex`](super::vex) (the email settings) and [`device_code`](super::device_code).
 
 use std::future::Future;
@@ -50,6 +51,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
             match plan {
                 Plan::Item(item, prepared) => action::run(&ctx, item, &prepared).await,
+                Plan::Mailbox(mailbox, prepared) => {
+                    action::run_on_mailbox(&ctx, mailbox, &prepared).await
+                }
                 Plan::Bulk(plan) => bulk::run(&ctx, plan).await,
                 Plan::Vex(body) => vex::set(&ctx, *body).await,
                 Plan::Read => dispatch(&ctx, command).await,
@@ -62,6 +66,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 enum Plan<'a> {
     /// One action on one item.
     Item(&'a ItemRef, action::Prepared),
+    /// One action on a whole mailbox.
+    Mailbox(&'a MailboxRef, action::Prepared),
     Bulk(bulk::Plan<'a>),
     Vex(Box<types::VexEmailSettingsUpdate>),
     /// Everything else: reads, and requests whose arguments clap has already checked.
@@ -77,6 +83,10 @@ impl<'a> Plan<'a> {
             Command::Item(ItemCommand::Action(command)) => {
                 let item = command.scope();
                 Self::Item(item, action::prepare(command, &item.mailbox, false)?)
+            }
+            Command::Mailbox(MailboxCommand::Action(command)) => {
+                let (mailbox, command) = command.split();
+                Self::Mailbox(mailbox, action::prepare(&command, mailbox, true)?)
             }
             Command::Bulk(args) => Self::Bulk(bulk::prepare(args, global.password_stdin)?),
             Command::Vex(VexCommand::Set(args)) => Self::Vex(Box::new(vex::settings(args)?)),

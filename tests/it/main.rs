@@ -42,6 +42,8 @@ mod cli_errors;
 #[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_help;
 #[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_mailbox;
+#[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_tokens_signals;
 
 #[cfg(feature = "sim")]
