@@ -10,6 +10,7 @@
 mod data;
 mod handlers;
 mod http;
+mod loose_date;
 mod msg;
 mod pst;
 mod request;

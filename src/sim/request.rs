@@ -2,8 +2,8 @@
 //! schemas.
 //!
 //! The v4 server (ASP.NET Web API with Json.NET) matches property names in any letter case,
-//! accepts `"true"`/`"false"` for booleans and enum values in any case, and tolerates trailing
-//! commas. [`normalize`] rewrites a body into the spec's canonical spelling, with the names
+//! accepts `"true"`/`"false"` for booleans and enum values in any case, reads dates loosely
+//! (see `loose_date`), and tolerates trailing commas. [`normalize`] rewrites a body into the spec's canonical spelling, with the names
 //! taken from the schema itself, so that validation can then be the spec's strict schema.
 //! [`explain`] turns validation errors into messages that name the field and the rule, and
 //! names the `oneOf` branch a request meant rather than "not valid under any of the schemas".
@@ -41,8 +41,15 @@ fn has_type(schemas: &[&Value], kind: &str) -> bool {
         .any(|s| s.get("type").and_then(Value::as_str) == Some(kind))
 }
 
+fn has_format(schemas: &[&Value], format: &str) -> bool {
+    schemas
+        .iter()
+        .any(|s| s.get("format").and_then(Value::as_str) == Some(format))
+}
+
 /// Rewrites `value` into the spelling `schema` uses: property names and enum strings matched
-/// case-insensitively, and `"true"`/`"false"` where only a boolean fits. `at` names the value
+/// case-insensitively, `"true"`/`"false"` where only a boolean fits, and dates in the loose
+/// forms Json.NET reads ([`super::loose_date`]) as RFC 3339. `at` names the value
 /// in messages. A name given twice in different cases is an error.
 pub fn normalize(spec: &Spec, schema: &Value, value: Value, at: &str) -> Result<Value, String> {
     normalize_in(spec, &[schema], value, at, 0)
@@ -117,6 +124,12 @@ fn normalize_in(
                 .map(Value::Array)
         }
         Value::String(text) => {
+            if has_format(&all, "date-time")
+                && chrono::DateTime::parse_from_rfc3339(&text).is_err()
+                && let Some(strict) = super::loose_date::to_rfc3339(&text)
+            {
+                return Ok(Value::String(strict));
+            }
             if has_type(&all, "boolean") && !has_type(&all, "string") {
                 if text.eq_ignore_ascii_case("true") {
                     return Ok(Value::Bool(true));

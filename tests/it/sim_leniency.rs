@@ -1,6 +1,8 @@
 //! What a real v4 server accepts beyond the spec's schemas, and the simulator therefore
 //! accepts too (the spec's "Server leniencies"), with requests shaped as a v4-era client sends
-//! them: a trailing slash on any route, and `Accept: application/json-stream` on downloads.
+//! them: a trailing slash on any route, `null` for an absent query parameter, loose dates,
+//! `Accept: application/json-stream` on downloads; and the organizations' backup times that
+//! such a client reads.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -160,4 +162,78 @@ async fn organizations_carry_the_backup_times_a_portal_reads_spelled_as_it_reads
             .map(ToString::to_string),
         Some(organization["lastBackuptime"].as_str().unwrap().to_string())
     );
+}
+
+#[tokio::test]
+async fn a_null_string_query_parameter_reads_as_absent_as_a_portal_sends_it() {
+    let f = Fixture::start().await;
+    let mailbox = format!(
+        "/v4/RestoreSessions/{}/Organization/Mailboxes/{}",
+        f.session(),
+        f.sim.catalog().mailboxes[0].id
+    );
+    // The portal's own queries (`getMailboxFolders`, `getMailboxItems` with `$fid = 'null'`),
+    // lower-case path segment included.
+    for (listed, plain) in [
+        (
+            format!("{mailbox}/folders?limit=50&parentId=null&offset=0"),
+            format!("{mailbox}/Folders?limit=50&offset=0"),
+        ),
+        (
+            format!("{mailbox}/Folders?parentId=NULL"),
+            format!("{mailbox}/Folders"),
+        ),
+        (
+            format!("{mailbox}/Items?folderId=null&offset=0&limit=50"),
+            format!("{mailbox}/Items?offset=0&limit=50"),
+        ),
+    ] {
+        let (status, page) = f.get(&listed).await;
+        assert_eq!(status, StatusCode::OK, "{listed}: {page}");
+        let (_, expected) = f.get(&plain).await;
+        assert!(!expected["results"].as_array().unwrap().is_empty());
+        assert_eq!(page["results"], expected["results"], "{listed}");
+    }
+    // Only the literal: another word is a folder id that does not exist.
+    let (status, error) = f.get(&format!("{mailbox}/Folders?parentId=nullx")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
+    // A number stays a number: `null` is refused as the schema says.
+    for query in ["offset=null", "limit=Null"] {
+        let (status, error) = f.get(&format!("{mailbox}/Folders?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {error}");
+        let name = query.split('=').next().unwrap();
+        assert!(error["message"].as_str().unwrap().contains(name), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn explore_takes_the_dates_a_portal_sends_and_refuses_what_is_no_date() {
+    let f = Fixture::start().await;
+    let path = format!(
+        "/v4/Organizations/{}/Action",
+        f.sim.catalog().organization_id
+    );
+    // The portal's only form (its date picker's), with its string booleans; then neighbours.
+    for datetime in [
+        "2026.12.02 06:58",
+        "2026/12/02",
+        "12/02/2026 6:58 PM",
+        "Wed, 02 Dec 2026 06:58:00 GMT",
+        "2026-12-02T06:58:00Z",
+    ] {
+        let body = json!({"explore": {
+            "datetime": datetime, "type": "vex", "showDeleted": "true", "showAllVersions": "true"
+        }});
+        let (status, session) = f.post(&path, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{datetime}: {session}");
+        assert_eq!(session["state"], "Working", "{datetime}");
+    }
+    for datetime in ["2026.13.02 06:58", "yesterday", "2026.12.02 06:58 PST"] {
+        let body = json!({"explore": {"datetime": datetime, "type": "vex"}});
+        let (status, error) = f.post(&path, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{datetime}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("explore.datetime"), "{message}");
+        assert!(message.contains("date-time"), "{message}");
+    }
 }

@@ -170,6 +170,11 @@ impl Sim {
                     .iter()
                     .filter(|(name, _)| name.eq_ignore_ascii_case(&param.name))
                     .map(|(_, value)| value.as_str())
+                    // v4-era clients send the literal `null` of an optional string parameter
+                    // for "none" (spec: "Server leniencies").
+                    .filter(|value| {
+                        !(param.null_means_absent() && value.eq_ignore_ascii_case("null"))
+                    })
                     .collect()
             };
             let raw = match raw.as_slice() {

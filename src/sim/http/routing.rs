@@ -29,6 +29,17 @@ pub struct Param {
     pub validator: SchemaValidator,
 }
 
+impl Param {
+    /// Whether the literal `null` of this parameter means that it is absent: an optional
+    /// query parameter of type string, as the spec's "Server leniencies" say. For a number
+    /// or a boolean `null` stays a value of the wrong type, refused as the schema says.
+    pub fn null_means_absent(&self) -> bool {
+        !self.in_path
+            && !self.required
+            && self.schema.get("type").and_then(Value::as_str) == Some("string")
+    }
+}
+
 /// An operation's request body.
 pub struct BodySpec {
     pub media_type: String,
