@@ -1,7 +1,8 @@
-//! The whole-mailbox action (`performMailboxAction`): export every item of a mailbox to one
-//! PST, or restore them all, in one request.
+//! The whole-mailbox and folder actions (`performMailboxAction`, `performMailboxFolderAction`):
+//! export every item of a mailbox, or of a folder and its subfolders, to one PST, or restore
+//! them all, in one request.
 //!
-//! Its body takes three of the six item actions' keys, with the same options, so the typed
+//! Their body takes three of the six item actions' keys, with the same options, so the typed
 //! item actions are reused: [`ExportToPst`], [`RestoreToOriginalLocation`] and [`RestoreTo`]
 //! are [`MailboxAction`]s, and their outcomes are the ones they have on an item. Which keys a
 //! mailbox takes is read from the spec ([`ActionKind::acts_on_mailbox`]); an [`Action`] of
@@ -17,8 +18,21 @@ use crate::{
     RestoreToOriginalLocation, SessionId,
 };
 
-/// The operation the whole-mailbox calls send.
-const OPERATION: Operation = Operation::PerformMailboxAction;
+/// What a whole action applies to: the mailbox, or one of its folders.
+#[derive(Debug, Clone, Copy)]
+enum Whole<'a> {
+    Mailbox,
+    Folder(&'a str),
+}
+
+impl Whole<'_> {
+    fn operation(self) -> Operation {
+        match self {
+            Self::Mailbox => Operation::PerformMailboxAction,
+            Self::Folder(_) => Operation::PerformMailboxFolderAction,
+        }
+    }
+}
 
 /// An item action that also acts on a whole mailbox: export to PST and the two restores.
 /// Implemented by those three action types of this crate only.
@@ -71,12 +85,13 @@ impl Client {
         mailbox_id: MailboxId,
         action: &A,
     ) -> Result<A::Outcome, Error> {
+        let whole = Whole::Mailbox;
         let answer = self
-            .send_mailbox_action(restore_session_id, mailbox_id, action.action())
+            .send_whole(restore_session_id, mailbox_id, whole, action.action())
             .await?;
         A::read(answer, self.idle_timeout())
             .await
-            .map_err(|e| e.with_operation(OPERATION))
+            .map_err(|e| e.with_operation(whole.operation()))
     }
 
     /// [`Client::perform_on_mailbox`] for a run-time [`Action`]; one that a whole mailbox
@@ -87,32 +102,98 @@ impl Client {
         mailbox_id: MailboxId,
         action: &Action,
     ) -> Result<ActionOutcome, Error> {
-        let answer = self
-            .send_mailbox_action(restore_session_id, mailbox_id, action)
-            .await?;
-        item_action::read_any(action.kind(), answer, self.idle_timeout())
+        self.perform_whole(restore_session_id, mailbox_id, Whole::Mailbox, action)
             .await
-            .map_err(|e| e.with_operation(OPERATION))
     }
 
-    async fn send_mailbox_action(
+    /// [`Client::perform_on_mailbox`] for one folder (`performMailboxFolderAction`): the items
+    /// of the folder and of its subfolders. The folder id is checked as an item id is.
+    pub async fn perform_on_folder<A: MailboxAction>(
         &self,
         restore_session_id: SessionId,
         mailbox_id: MailboxId,
+        folder_id: &str,
+        action: &A,
+    ) -> Result<A::Outcome, Error> {
+        let whole = Whole::Folder(folder_id);
+        let answer = self
+            .send_whole(restore_session_id, mailbox_id, whole, action.action())
+            .await?;
+        A::read(answer, self.idle_timeout())
+            .await
+            .map_err(|e| e.with_operation(whole.operation()))
+    }
+
+    /// [`Client::perform_on_folder`] for a run-time [`Action`].
+    pub async fn perform_action_on_folder(
+        &self,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
+        folder_id: &str,
+        action: &Action,
+    ) -> Result<ActionOutcome, Error> {
+        self.perform_whole(
+            restore_session_id,
+            mailbox_id,
+            Whole::Folder(folder_id),
+            action,
+        )
+        .await
+    }
+
+    async fn perform_whole(
+        &self,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
+        whole: Whole<'_>,
+        action: &Action,
+    ) -> Result<ActionOutcome, Error> {
+        let answer = self
+            .send_whole(restore_session_id, mailbox_id, whole, action)
+            .await?;
+        item_action::read_any(action.kind(), answer, self.idle_timeout())
+            .await
+            .map_err(|e| e.with_operation(whole.operation()))
+    }
+
+    async fn send_whole(
+        &self,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
+        whole: Whole<'_>,
         action: &Action,
     ) -> Result<crate::outcome::Answer, Error> {
+        if let Whole::Folder(folder_id) = whole {
+            crate::validate::folder_id("folderId", folder_id)?;
+        }
         let body = body(action)?;
-        let span = tracing::info_span!("mailbox_action", action = action.kind().wire_name());
-        let result = self
-            .api()
-            .perform_mailbox_action()
-            .restore_session_id(restore_session_id)
-            .mailbox_id(mailbox_id)
-            .body(body)
-            .send()
-            .instrument(span)
-            .await;
-        crate::client::answer(result, action.kind(), OPERATION).await
+        let kind = action.kind().wire_name();
+        let result = match whole {
+            Whole::Mailbox => {
+                let span = tracing::info_span!("mailbox_action", action = kind);
+                self.api()
+                    .perform_mailbox_action()
+                    .restore_session_id(restore_session_id)
+                    .mailbox_id(mailbox_id)
+                    .body(body)
+                    .send()
+                    .instrument(span)
+                    .await
+            }
+            Whole::Folder(folder_id) => {
+                let span = tracing::info_span!("folder_action", action = kind);
+                self.api()
+                    .perform_mailbox_folder_action()
+                    .restore_session_id(restore_session_id)
+                    .mailbox_id(mailbox_id)
+                    .folder_id(folder_id)
+                    .body(body)
+                    .send()
+                    .instrument(span)
+                    .await
+            }
+        };
+        crate::client::answer(result, action.kind(), whole.operation()).await
     }
 
     /// One mailbox of a restore session (`getMailbox`).
@@ -125,6 +206,23 @@ impl Client {
             .get_mailbox()
             .restore_session_id(session)
             .mailbox_id(mailbox)
+            .call()
+            .await
+    }
+
+    /// One folder of a mailbox (`getMailboxFolder`); the id is checked as for the actions.
+    pub async fn mailbox_folder(
+        &self,
+        session: SessionId,
+        mailbox: MailboxId,
+        folder: &str,
+    ) -> Result<types::MailboxFolder, Error> {
+        crate::validate::folder_id("folderId", folder)?;
+        self.api()
+            .get_mailbox_folder()
+            .restore_session_id(session)
+            .mailbox_id(mailbox)
+            .folder_id(folder)
             .call()
             .await
     }

@@ -38,6 +38,49 @@ impl Client {
         self.api().get_tenant_organization().call().await
     }
 
+    /// One organization: by id for an administrator (`getOrganization`); for a tenant its
+    /// own (`getTenantOrganization`), which `organization` must be.
+    pub async fn organization(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<types::Organization, Error> {
+        match self.login_kind() {
+            LoginKind::Administrator => {
+                self.api()
+                    .get_organization()
+                    .organization_id(organization)
+                    .call()
+                    .await
+            }
+            LoginKind::Tenant => {
+                let own = self.own_organization().await?;
+                if own.organization_id() != organization {
+                    return Err(Error::invalid(
+                        "organizationId",
+                        format!(
+                            "must be the tenant's own organization ({}): a tenant login reads no other",
+                            own.id
+                        ),
+                    ));
+                }
+                Ok(own)
+            }
+        }
+    }
+
+    /// The organization a restore session explores (`getRestoreSessionOrganization`), for
+    /// either kind of login.
+    pub async fn restore_session_organization(
+        &self,
+        session: crate::SessionId,
+    ) -> Result<types::Organization, Error> {
+        self.api()
+            .get_restore_session_organization()
+            .restore_session_id(session)
+            .call()
+            .await
+    }
+
     /// Starts a restore session on an organization's backups. An administrator explores it
     /// by id (`exploreOrganization`). A tenant explores its own (`exploreTenantOrganization`),
     /// after checking that `organization` is it: a tenant cannot explore another.

@@ -124,6 +124,19 @@ pub fn item_id(field: &str, value: &str) -> Result<(), Error> {
         })
 }
 
+/// A folder id (`folderId`, a path parameter): checked as an item id is, with the same
+/// `x-client-bounds`, which the generated parameter types of its operations enforce.
+pub fn folder_id(field: &str, value: &str) -> Result<(), Error> {
+    not_empty(field, value)?;
+    types::PerformMailboxFolderActionFolderId::try_from(value)
+        .and_then(|_| types::GetMailboxFolderFolderId::try_from(value))
+        .map(drop)
+        .or_else(|bound| {
+            crate::path::check_segment(field, value)?;
+            Err(Error::invalid(field, format!("is {bound}")))
+        })
+}
+
 /// Ids and credentials must not be empty.
 pub fn not_empty(field: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {

@@ -567,6 +567,12 @@ async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
                 .perform_action_on_mailbox(SESSION, MAILBOX, &export)
                 .await,
         ),
+        (
+            vbo365::Operation::PerformMailboxFolderAction,
+            client
+                .perform_action_on_folder(SESSION, MAILBOX, "AAMkAD", &export)
+                .await,
+        ),
     ];
     for (operation, outcome) in &outcomes {
         let outcome = outcome.as_ref().unwrap();

@@ -69,6 +69,11 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(organizations[0].id, sim.catalog().organization_id);
     assert_eq!(organizations[0].name, "westsupport.onmicrosoft.com");
     covered.push("listOrganizations");
+    let organization = client
+        .organization(organizations[0].organization_id())
+        .await;
+    assert_eq!(organization.unwrap(), organizations[0]);
+    covered.push("getOrganization");
 
     // exploreOrganization
     let explore = types::ExploreAction {
@@ -113,6 +118,11 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(fetched.id, session.id);
     assert_eq!(fetched.end_time, None);
     covered.push("getRestoreSession");
+    let explored = client
+        .restore_session_organization(session.session_id())
+        .await;
+    assert_eq!(explored.unwrap().id, organizations[0].id);
+    covered.push("getRestoreSessionOrganization");
 
     // listMailboxes
     let mailboxes = api
@@ -173,6 +183,10 @@ async fn the_client_reaches_every_operation_over_https() {
     assert_eq!(children.results.len(), 1);
     assert_eq!(children.results[0].name.as_deref(), Some("Projects"));
     covered.push("listMailboxFolders");
+    let inbox = &top.results[0];
+    let one = client.mailbox_folder(session.session_id(), john.mailbox_id(), &inbox.id);
+    assert_eq!(&one.await.unwrap(), inbox);
+    covered.push("getMailboxFolder");
 
     // listMailboxItems: John's 38 items come in two pages; `next` only on the first.
     let first = api
@@ -442,6 +456,12 @@ async fn the_client_reaches_every_operation_over_https() {
     let (kind, length, bytes) = read_all(ActionOutcome::File(pst.unwrap())).await;
     assert_eq!((kind, length), (FileKind::Pst, Some(bytes.len() as u64)));
     covered.push("performMailboxAction");
+    let folder = &john.folders[0].id;
+    let pst = client
+        .perform_on_folder(session.session_id(), john.mailbox_id(), folder, &export)
+        .await;
+    assert_eq!(pst.unwrap().kind(), FileKind::Pst);
+    covered.push("performMailboxFolderAction");
 
     // stopRestoreSession: then the session is stopped and refuses actions with 400.
     let stopped = api

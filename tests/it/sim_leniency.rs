@@ -148,6 +148,26 @@ async fn organizations_carry_the_backup_times_a_portal_reads_spelled_as_it_reads
         .unwrap();
     assert!(last >= newest, "{last} is before the newest item, {newest}");
 
+    // The portal reads them from the one organization (`getOrganizationByID`), which it finds
+    // from its restore session (`getOrganizationID`); both answer the listed organization.
+    let (status, of_session) = f
+        .get(&format!("/v4/RestoreSessions/{}/Organization", f.session()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{of_session}");
+    assert_eq!(of_session["id"], organization["id"]);
+    let link = organization["_links"]["self"]["href"].as_str().unwrap();
+    let (status, one) = f
+        .get(&format!(
+            "/v4/Organizations/{}",
+            of_session["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(&one, organization, "the organization at {link}");
+    let unknown = uuid::Uuid::from_u128(9);
+    let (status, _) = f.get(&format!("/v4/Organizations/{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // The typed client reads them too.
     let client = vbo365::Client::builder(f.sim.base_url()).build().unwrap();
     client

@@ -206,3 +206,90 @@ async fn the_typed_client_exports_and_restores_a_whole_mailbox_in_one_request_ea
             .all(|r| source.item(&r.item_id).unwrap().folder_path == r.folder)
     );
 }
+
+#[tokio::test]
+async fn a_folder_is_served_at_its_link_and_exported_or_restored_with_its_subfolders() {
+    let f = Fixture::start().await;
+    let source = &f.sim.catalog().mailboxes[0];
+    let inbox = &source.folders[0];
+    assert_eq!(inbox.path, "Inbox");
+    let in_inbox: Vec<_> = source
+        .items
+        .iter()
+        .filter(|i| i.folder_path == "Inbox" || i.folder_path.starts_with("Inbox/"))
+        .collect();
+    assert!(in_inbox.iter().any(|i| i.folder_path == "Inbox/Projects"));
+    let folders = format!(
+        "/v4/RestoreSessions/{}/Organization/Mailboxes/{}/Folders",
+        f.session(),
+        source.id
+    );
+
+    // Every listed folder at its own link.
+    let (_, page) = f.get(&folders).await;
+    for folder in page["results"].as_array().unwrap() {
+        let link = folder["_links"]["self"]["href"].as_str().unwrap();
+        let response = f.http.get(link).bearer_auth(&f.token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{link}");
+        assert_eq!(&response.json::<Value>().await.unwrap(), folder);
+    }
+
+    // `exportMailFolder` and `restoreMailFolder`, as the portal sends them.
+    let path = format!(
+        "{folders}/{}/Action",
+        progenitor_client::encode_path(&inbox.id)
+    );
+    let body = r#"{ "ExportToPst": { "EnablePstSizeLimit": "false", } }"#;
+    let response = post_text(&f, &path, "application/octet-stream", body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"!BDN"));
+    let body = r#"{ "restoretoOriginallocation": { "userCode": "C6A9DB737" } }"#;
+    let response = post_text(&f, &path, "application/json-stream", body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let statistics: Value = response.json().await.unwrap();
+    assert_eq!(
+        statistics["createdItemsCount"],
+        in_inbox.len(),
+        "{statistics}"
+    );
+    let restored = f.sim.mailbox_contents(&source.email).unwrap();
+    assert_eq!(
+        restored.len(),
+        in_inbox.len(),
+        "only the Inbox and its subfolder"
+    );
+
+    // The typed client, into another mailbox under a folder; an unknown folder is a 404.
+    let client = client(&f).await;
+    let (session, mailbox): (SessionId, MailboxId) = (f.session().into(), source.id.into());
+    let target = &f.sim.catalog().mailboxes[1];
+    let restore_to = RestoreTo::new(
+        target.email.clone(),
+        Credentials::device_code("C6A9DB737"),
+        RestoreOptions {
+            folder: Some("Old inbox".into()),
+            ..RestoreOptions::default()
+        },
+    )
+    .unwrap();
+    let restored = client
+        .perform_on_folder(session, mailbox, &inbox.id, &restore_to)
+        .await
+        .unwrap();
+    assert_eq!(
+        restored.statistics().created_items_count,
+        Some(in_inbox.len() as i64)
+    );
+    let copies = f.sim.mailbox_contents(&target.email).unwrap();
+    assert!(
+        copies
+            .iter()
+            .all(|c| c.folder.starts_with("Old inbox/Inbox")),
+        "{copies:?}"
+    );
+    let error = client
+        .perform_on_folder(session, mailbox, "AAAAnot-a-folder", &ExportToPst::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404), "{error}");
+}

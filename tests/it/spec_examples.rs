@@ -40,6 +40,7 @@ fn round_trip(name: &str, array: bool, value: &Value) -> Result<Value, String> {
         "Mailbox" => via::<types::Mailbox>(array, value),
         "MailboxPage" => via::<types::MailboxPage>(array, value),
         "MailboxAction" => via::<types::MailboxAction>(array, value),
+        "MailboxFolder" => via::<types::MailboxFolder>(array, value),
         "FolderPage" => via::<types::FolderPage>(array, value),
         "ItemPage" => via::<types::ItemPage>(array, value),
         "MailboxItem" => via::<types::MailboxItem>(array, value),

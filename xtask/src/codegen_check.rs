@@ -92,10 +92,12 @@ mod tests {
         assert_eq!(
             pointers,
             [
+                "/components/parameters/folderId/schema",
                 "/components/parameters/itemId/schema",
                 "/components/schemas/ExportItemsToPstOptions/anyOf",
                 "/components/schemas/ExportToPstOptions/anyOf",
                 "/paths/~1v4~1RestoreSessions~1{restoreSessionId}~1Organization~1Mailboxes~1{mailboxId}~1Action/post/responses/200/content",
+                "/paths/~1v4~1RestoreSessions~1{restoreSessionId}~1Organization~1Mailboxes~1{mailboxId}~1Folders~1{folderId}~1Action/post/responses/200/content",
                 "/paths/~1v4~1RestoreSessions~1{restoreSessionId}~1Organization~1Mailboxes~1{mailboxId}~1Items~1Action/post/responses/200/content",
                 "/paths/~1v4~1RestoreSessions~1{restoreSessionId}~1Organization~1Mailboxes~1{mailboxId}~1Items~1{itemId}~1Action/post/responses/200/content",
             ]

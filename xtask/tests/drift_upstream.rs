@@ -207,7 +207,7 @@ fn without_the_prefix_map_nothing_matches() {
         .filter(|(r, _, _)| r == "operation-removed")
         .count();
     assert_eq!(
-        removed, 19,
+        removed, 23,
         "every one of our operations is unmatched: {found:#?}"
     );
 }

@@ -1,5 +1,6 @@
-//! `performMailboxItemAction`, `performMailboxItemsAction` and `performMailboxAction`: the
-//! six actions on one item or several, and three of them on a whole mailbox, matched on the
+//! `performMailboxItemAction`, `performMailboxItemsAction`, `performMailboxAction` and
+//! `performMailboxFolderAction`: the six actions on one item or several, and three of them on
+//! a whole mailbox or folder, matched on the
 //! generated [`types::MailboxItemAction`] once the body passed the spec's schema (a
 //! multi-item body is read as the one-item action and its items, a mailbox body as the
 //! one-item action on every item), with the restore flags read from the generated option
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 
 use super::{file, json};
-use crate::sim::data::{ItemData, MailboxData};
+use crate::sim::data::{FolderData, ItemData, MailboxData};
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
@@ -70,6 +71,25 @@ impl Sim {
     pub fn perform_mailbox_action(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
         let mailbox = self.mailbox(&session, input)?;
+        self.act_on_whole(input, mailbox, None)
+    }
+
+    /// `performMailboxFolderAction`: as for a mailbox, on the items of the folder and of its
+    /// subfolders.
+    pub fn perform_folder_action(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let folder = self.folder(mailbox, input)?;
+        self.act_on_whole(input, mailbox, Some(folder))
+    }
+
+    /// The body's action on every item of `mailbox`, or of `folder` and its subfolders.
+    fn act_on_whole(
+        &self,
+        input: &Input,
+        mailbox: &MailboxData,
+        folder: Option<&FolderData>,
+    ) -> Result<Response, ApiError> {
         let action = match input.typed::<types::MailboxAction>()? {
             types::MailboxAction::ExportToPst(o) => types::MailboxItemAction::ExportToPst(o),
             types::MailboxAction::RestoretoOriginallocation(o) => {
@@ -81,12 +101,25 @@ impl Sim {
             types::MailboxItemAction::ExportToPst(o) => o.content_keywords.as_deref(),
             _ => None,
         };
+        let in_folder = |item: &ItemData| {
+            folder.is_none_or(|f| {
+                item.folder_path == f.path
+                    || item
+                        .folder_path
+                        .strip_prefix(&f.path)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
         let items: Vec<&ItemData> = mailbox
             .items
             .iter()
-            .filter(|item| keywords.is_none_or(|k| holds_keywords(item, k)))
+            .filter(|item| in_folder(item) && keywords.is_none_or(|k| holds_keywords(item, k)))
             .collect();
-        self.act(mailbox, &items, action, Scope::Mailbox)
+        let scope = match folder {
+            Some(folder) => Scope::Folder(folder),
+            None => Scope::Mailbox,
+        };
+        self.act(mailbox, &items, action, scope)
     }
 
     /// Performs `action` on `items` of `mailbox`: one file, one restore over all of them, or
@@ -102,6 +135,7 @@ impl Sim {
         let key = action.key().wire_name();
         let stem = match (scope, items) {
             (Scope::Mailbox, _) => file_stem(&mailbox.name),
+            (Scope::Folder(folder), _) => file_stem(&format!("{} {}", mailbox.name, folder.name)),
             (Scope::Items, [one]) => file_stem(&one.subject),
             (Scope::Items, many) => format!("{} items", many.len()),
         };
@@ -256,22 +290,27 @@ impl Sim {
 }
 
 /// What an action applies to, where that changes what it does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scope {
+#[derive(Debug, Clone, Copy)]
+enum Scope<'a> {
     /// One item or a list of items.
     Items,
     /// Every item of a mailbox.
     Mailbox,
+    /// Every item of a folder and its subfolders.
+    Folder(&'a FolderData),
 }
 
-impl Scope {
+impl Scope<'_> {
     /// The folder a `restoreTo` puts `item` in: `folder` itself for items, `folder` above
-    /// the item's own path for a whole mailbox, and the item's own path without `folder`.
+    /// the item's own path for a whole mailbox or folder, and the item's own path without
+    /// `folder`.
     fn target_folder(self, folder: Option<&str>, item: &ItemData) -> String {
-        match folder.map(str::trim).filter(|f| !f.is_empty()) {
-            None => item.folder_path.clone(),
-            Some(folder) if self == Self::Mailbox => format!("{folder}/{}", item.folder_path),
-            Some(folder) => folder.to_string(),
+        match (folder.map(str::trim).filter(|f| !f.is_empty()), self) {
+            (None, _) => item.folder_path.clone(),
+            (Some(folder), Self::Items) => folder.to_string(),
+            (Some(folder), Self::Mailbox | Self::Folder(_)) => {
+                format!("{folder}/{}", item.folder_path)
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use super::{json, mailboxes_path};
-use crate::sim::data::{ItemData, MailboxData, Person};
+use crate::sim::data::{FolderData, ItemData, MailboxData, Person};
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
@@ -99,21 +99,40 @@ impl Sim {
         let page = self.page(input, folders.len(), &extra)?;
         let results = folders[page.window]
             .iter()
-            .map(|f| {
-                let path = format!(
-                    "{}/{}/Folders/{}",
-                    mailboxes_path(session.id),
-                    mailbox.id,
-                    progenitor_client::encode_path(&f.id)
-                );
-                Ok(types::MailboxFolder::builder()
-                    .id(f.id.clone())
-                    .links(self.self_links(input, &path)?)
-                    .name(f.name.clone())
-                    .try_into()?)
-            })
+            .map(|f| self.folder_resource(input, session.id, mailbox, f))
             .collect::<Result<Vec<types::MailboxFolder>, ApiError>>()?;
         page_response!(types::FolderPage, page, results)
+    }
+
+    /// A folder as `listMailboxFolders` and `getMailboxFolder` show it, linking to the latter.
+    fn folder_resource(
+        &self,
+        input: &Input,
+        session: Uuid,
+        mailbox: &MailboxData,
+        folder: &FolderData,
+    ) -> Result<types::MailboxFolder, ApiError> {
+        let path = format!(
+            "{}/{}/Folders/{}",
+            mailboxes_path(session),
+            mailbox.id,
+            crate::path::encode_segment(&folder.id)
+        );
+        Ok(types::MailboxFolder::builder()
+            .id(folder.id.clone())
+            .links(self.self_links(input, &path)?)
+            .name(folder.name.clone())
+            .try_into()?)
+    }
+
+    pub fn get_mailbox_folder(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.working_session(input)?;
+        let mailbox = self.mailbox(&session, input)?;
+        let folder = self.folder(mailbox, input)?;
+        Ok(json(
+            StatusCode::OK,
+            &self.folder_resource(input, session.id, mailbox, folder)?,
+        ))
     }
 
     pub fn list_mailbox_items(&self, input: &Input) -> Result<Response, ApiError> {

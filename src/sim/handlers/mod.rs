@@ -29,7 +29,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
-use super::data::{Catalog, ItemData, MailboxData};
+use super::data::{Catalog, FolderData, ItemData, MailboxData};
 use super::http::Sim;
 use super::http::errors::ApiError;
 use super::http::input::Input;
@@ -169,6 +169,17 @@ impl Sim {
             .iter()
             .find(|m| m.id == id)
             .ok_or_else(|| ApiError::not_found(format!("Mailbox {id} was not found.")))
+    }
+
+    fn folder<'a>(
+        &self,
+        mailbox: &'a MailboxData,
+        input: &Input,
+    ) -> Result<&'a FolderData, ApiError> {
+        let id = input.path_param("folderId")?;
+        mailbox
+            .folder(id)
+            .ok_or_else(|| ApiError::not_found(format!("Folder {id} was not found.")))
     }
 
     fn item<'a>(&self, mailbox: &'a MailboxData, input: &Input) -> Result<&'a ItemData, ApiError> {

@@ -57,6 +57,24 @@ impl Sim {
         ))
     }
 
+    pub fn get_organization(&self, input: &Input) -> Result<Response, ApiError> {
+        let id = input.uuid("organizationId")?;
+        if id != self.catalog().organization_id {
+            return Err(ApiError::not_found(format!(
+                "Organization {id} was not found."
+            )));
+        }
+        let path = format!("/v4/Organizations/{id}");
+        Ok(json(StatusCode::OK, &self.organization(input, &path)?))
+    }
+
+    /// The organization a session explores: the one organization, whatever the session's state.
+    pub fn get_restore_session_organization(&self, input: &Input) -> Result<Response, ApiError> {
+        let session = self.session(input)?;
+        let path = format!("{}/Organization", session_path(session.id));
+        Ok(json(StatusCode::OK, &self.organization(input, &path)?))
+    }
+
     pub fn get_tenant_organization(&self, input: &Input) -> Result<Response, ApiError> {
         Ok(json(
             StatusCode::OK,

@@ -177,6 +177,12 @@ impl Sim {
         match route.operation {
             Operation::CreateToken => self.create_token(&input),
             Operation::ListOrganizations => self.list_organizations(&input),
+            Operation::GetOrganization => self.get_organization(&input),
+            Operation::GetRestoreSessionOrganization => {
+                self.get_restore_session_organization(&input)
+            }
+            Operation::GetMailboxFolder => self.get_mailbox_folder(&input),
+            Operation::PerformMailboxFolderAction => self.perform_folder_action(&input),
             Operation::ExploreOrganization => self.explore_organization(&input),
             Operation::GetTenantOrganization => self.get_tenant_organization(&input),
             Operation::ExploreTenantOrganization => self.explore_tenant_organization(&input),
