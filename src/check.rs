@@ -1,5 +1,5 @@
-//! The two checks a caller may want before it builds an action: an email address and an item
-//! id, with the same rules and the same errors as the client applies itself. A command-line
+//! The checks a caller may want before it builds an action: an email address, an item id and
+//! a folder id, with the same rules and the same errors as the client applies itself. A command-line
 //! tool uses them to refuse a flag before it prompts for a password.
 
 use crate::Error;
@@ -14,4 +14,9 @@ pub fn email(field: &str, value: &str) -> Result<(), Error> {
 /// characters, within the spec's length bound. `field` names the value in the error.
 pub fn item_id(field: &str, value: &str) -> Result<(), Error> {
     crate::validate::item_id(field, value)
+}
+
+/// A folder id, with the same rules as an item id. `field` names the value in the error.
+pub fn folder_id(field: &str, value: &str) -> Result<(), Error> {
+    crate::validate::folder_id(field, value)
 }

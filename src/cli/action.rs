@@ -1,4 +1,4 @@
-//! The six actions on one item, and three on a whole mailbox: each is built and checked in full (credentials, files, the
+//! The six actions on one item, and three on a whole mailbox or folder: each is built and checked in full (credentials, files, the
 //! destination) before `vbo` logs in, so that exit code 2 means nothing was sent; then it is
 //! sent once, and a lost answer to a restore or send says that it may have run.
 
@@ -227,6 +227,25 @@ pub async fn run_on_mailbox(
     let target = Target {
         key: "mailbox",
         id: &id,
+    };
+    finish(ctx, target, prepared, send).await
+}
+
+/// Sends the prepared action once to a folder and its subfolders and prints its outcome.
+pub async fn run_on_folder(
+    ctx: &Ctx,
+    folder: &FolderRef,
+    prepared: &Prepared,
+) -> Result<(), Failure> {
+    let send = ctx.client.perform_action_on_folder(
+        folder.mailbox.session,
+        folder.mailbox.mailbox_id,
+        &folder.folder_id,
+        &prepared.action,
+    );
+    let target = Target {
+        key: "folder",
+        id: &folder.folder_id,
     };
     finish(ctx, target, prepared, send).await
 }

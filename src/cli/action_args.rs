@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use uuid::Uuid;
 use vbo365::{Destination, RestoreOptions};
 
-use super::args::{ItemRef, MailboxRef};
+use super::args::{FolderRef, ItemRef, MailboxRef};
 use super::parse::parse_size;
 
 /// What the six actions apply to: one item (`vbo item`, [`ItemRef`]) or each item of the
@@ -64,13 +64,16 @@ impl Scope for EachItem {
     };
 }
 
-/// A whole mailbox (`vbo mailbox`): the mailbox is named by the command's [`MailboxRef`].
-#[derive(Debug, Clone, Args)]
-pub struct WholeMailbox {}
+/// What the three whole actions apply to: a mailbox ([`MailboxRef`], `vbo mailbox`) or one of
+/// its folders ([`FolderRef`], `vbo folder`).
+pub trait Whole: Args + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The one-line help of the export and the restores.
+    const ABOUT: Abouts;
+    /// The mailbox, or the folder's mailbox.
+    fn mailbox(&self) -> &MailboxRef;
+}
 
-impl Scope for WholeMailbox {
-    type Save = SaveArgs;
-    // Only the export and the restores exist for a mailbox (see `MailboxActionCommand`).
+impl Whole for MailboxRef {
     const ABOUT: Abouts = Abouts {
         export_pst: "Export a whole mailbox to a PST file (or a ZIP of PST files when split)",
         save_msg: "",
@@ -79,15 +82,42 @@ impl Scope for WholeMailbox {
         send: "",
         send_to: "",
     };
+    fn mailbox(&self) -> &MailboxRef {
+        self
+    }
 }
 
-/// The three actions on a whole mailbox (`vbo mailbox`), with the item actions' arguments.
+impl Whole for FolderRef {
+    const ABOUT: Abouts = Abouts {
+        export_pst: "Export a folder and its subfolders to a PST file (or a ZIP when split)",
+        save_msg: "",
+        restore: "Restore a folder and its subfolders to their original location",
+        restore_to: "Restore a folder and its subfolders into another mailbox",
+        send: "",
+        send_to: "",
+    };
+    fn mailbox(&self) -> &MailboxRef {
+        &self.mailbox
+    }
+}
+
+/// The [`Scope`] of the whole actions once split from their target: no arguments of its own.
+#[derive(Debug, Clone, Args)]
+pub struct WholeScope {}
+
+impl Scope for WholeScope {
+    type Save = SaveArgs;
+    // Only the export and the restores exist for a whole mailbox or folder.
+    const ABOUT: Abouts = MailboxRef::ABOUT;
+}
+
+/// The three actions on a whole mailbox or folder, with the item actions' arguments.
 #[derive(Debug, Clone, Subcommand)]
-pub enum MailboxActionCommand {
-    #[command(about = WholeMailbox::ABOUT.export_pst)]
+pub enum WholeActionCommand<T: Whole> {
+    #[command(about = T::ABOUT.export_pst)]
     ExportPst {
         #[command(flatten)]
-        mailbox: MailboxRef,
+        target: T,
         #[command(flatten)]
         save: SaveArgs,
         /// Split the export at this many bytes (1 GiB to 49 GiB; suffixes KiB, MiB, GiB);
@@ -95,34 +125,34 @@ pub enum MailboxActionCommand {
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         split_at: Option<u64>,
     },
-    #[command(about = WholeMailbox::ABOUT.restore)]
+    #[command(about = T::ABOUT.restore)]
     Restore {
         #[command(flatten)]
-        mailbox: MailboxRef,
+        target: T,
         #[command(flatten)]
         credentials: CredentialArgs,
     },
-    #[command(about = WholeMailbox::ABOUT.restore_to)]
+    #[command(about = T::ABOUT.restore_to)]
     RestoreTo {
         #[command(flatten)]
-        mailbox: MailboxRef,
+        target: T,
         #[command(flatten)]
         args: RestoreToArgs,
     },
 }
 
-impl MailboxActionCommand {
-    /// The mailbox, and the action as the item actions' command, so that one `build` and one
+impl<T: Whole> WholeActionCommand<T> {
+    /// The target, and the action as the item actions' command, so that one `build` and one
     /// `prepare` serve both.
-    pub fn split(&self) -> (&MailboxRef, ActionCommand<WholeMailbox>) {
-        let scope = WholeMailbox {};
+    pub fn split(&self) -> (&T, ActionCommand<WholeScope>) {
+        let scope = WholeScope {};
         match self {
             Self::ExportPst {
-                mailbox,
+                target,
                 save,
                 split_at,
             } => (
-                mailbox,
+                target,
                 ActionCommand::ExportPst {
                     scope,
                     save: save.clone(),
@@ -130,17 +160,17 @@ impl MailboxActionCommand {
                 },
             ),
             Self::Restore {
-                mailbox,
+                target,
                 credentials,
             } => (
-                mailbox,
+                target,
                 ActionCommand::Restore {
                     scope,
                     credentials: credentials.clone(),
                 },
             ),
-            Self::RestoreTo { mailbox, args } => (
-                mailbox,
+            Self::RestoreTo { target, args } => (
+                target,
                 ActionCommand::RestoreTo {
                     scope,
                     args: args.clone(),

@@ -8,7 +8,7 @@ use vbo365::types;
 use vbo365::{MailboxId, OrganizationId, SessionId};
 
 pub use super::action_args::*;
-use super::parse::{ItemIdParser, WireEnumParser, parse_seconds, parse_size};
+use super::parse::{FolderIdParser, ItemIdParser, WireEnumParser, parse_seconds, parse_size};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -180,6 +180,11 @@ pub enum Shell {
 pub enum OrgCommand {
     /// List organizations
     List,
+    /// Show an organization, with the times of its first and latest backups
+    Show {
+        /// Organization ID (`vbo org list`)
+        id: OrganizationId,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,7 +232,7 @@ pub enum MailboxCommand {
         mailbox: MailboxRef,
     },
     #[command(flatten)]
-    Action(MailboxActionCommand),
+    Action(WholeActionCommand<MailboxRef>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +245,23 @@ pub enum FolderCommand {
         #[arg(long, value_name = "ID")]
         parent: Option<String>,
     },
+    /// Show a folder
+    Show {
+        #[command(flatten)]
+        folder: FolderRef,
+    },
+    #[command(flatten)]
+    Action(WholeActionCommand<FolderRef>),
+}
+
+/// One folder of a mailbox: where `vbo folder` runs an action.
+#[derive(Debug, Clone, Args)]
+pub struct FolderRef {
+    #[command(flatten)]
+    pub mailbox: MailboxRef,
+    /// Folder ID (`vbo folder list`)
+    #[arg(value_name = "FOLDER", value_parser = FolderIdParser)]
+    pub folder_id: String,
 }
 
 /// Which mailbox of which restore session.

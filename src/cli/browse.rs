@@ -1,5 +1,5 @@
-//! Browsing a backup: `vbo org list`, `vbo mailbox list` and `vbo mailbox show`, `vbo folder list`, `vbo item list`
-//! and `vbo item show`. Lists come in full, every page.
+//! Browsing a backup: `vbo org list|show`, `vbo mailbox list|show`, `vbo folder list|show`,
+//! `vbo item list|show`. Lists come in full, every page.
 
 use vbo365::types;
 
@@ -26,6 +26,18 @@ pub async fn org(ctx: &Ctx, command: &OrgCommand) -> Result<(), Failure> {
                 .collect();
             ctx.out
                 .show(&orgs, &["ID", "NAME", "TYPE", "LAST BACKUP"], rows)
+        }
+        OrgCommand::Show { id } => {
+            let org = ctx.call(ctx.client.organization(*id)).await?;
+            let rows = vec![vec![
+                org.id.to_string(),
+                org.name.clone(),
+                opt(&org.type_),
+                opt(&org.first_backuptime),
+                opt(&org.last_backuptime),
+            ]];
+            let headers = ["ID", "NAME", "TYPE", "FIRST BACKUP", "LAST BACKUP"];
+            ctx.out.show(&org, &headers, rows)
         }
     }
 }
@@ -79,6 +91,18 @@ pub async fn folder(ctx: &Ctx, command: &FolderCommand) -> Result<(), Failure> {
                 .collect();
             ctx.out.show(&folders, &["ID", "NAME"], rows)
         }
+        FolderCommand::Show { folder } => {
+            let one = ctx
+                .call(ctx.client.mailbox_folder(
+                    folder.mailbox.session,
+                    folder.mailbox.mailbox_id,
+                    &folder.folder_id,
+                ))
+                .await?;
+            let rows = vec![vec![one.id.clone(), opt(&one.name)]];
+            ctx.out.show(&one, &["ID", "NAME"], rows)
+        }
+        FolderCommand::Action(_) => Err(Failure::internal("this command has its own plan")),
     }
 }
 

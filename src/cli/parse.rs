@@ -9,6 +9,30 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 #[derive(Debug, Clone, Copy)]
 pub struct ItemIdParser;
 
+/// A folder id checked as the client checks it (`folderId`), as a usage error.
+#[derive(Clone, Copy, Debug)]
+pub struct FolderIdParser;
+
+/// A path-segment id checked by `check` as `wire` (the spec's name) for the argument `label`.
+fn segment_id(
+    cmd: &clap::Command,
+    value: &std::ffi::OsStr,
+    label: &str,
+    wire: &str,
+    check: fn(&str, &str) -> Result<(), vbo365::Error>,
+) -> Result<String, clap::Error> {
+    use clap::error::ErrorKind;
+    let refuse = |kind, rule: &str| {
+        clap::Error::raw(kind, format!("invalid `{label}` ({wire}): {rule}\n")).with_cmd(cmd)
+    };
+    let text = value
+        .to_str()
+        .ok_or_else(|| refuse(ErrorKind::InvalidUtf8, "must be UTF-8"))?;
+    check(wire, text)
+        .map(|()| text.to_string())
+        .map_err(|e| refuse(ErrorKind::ValueValidation, e.rule().unwrap_or("is refused")))
+}
+
 impl clap::builder::TypedValueParser for ItemIdParser {
     type Value = String;
 
@@ -18,16 +42,20 @@ impl clap::builder::TypedValueParser for ItemIdParser {
         _arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
-        use clap::error::ErrorKind;
-        let refuse = |kind, rule: &str| {
-            clap::Error::raw(kind, format!("invalid `<ITEM>` (itemId): {rule}\n")).with_cmd(cmd)
-        };
-        let text = value
-            .to_str()
-            .ok_or_else(|| refuse(ErrorKind::InvalidUtf8, "must be UTF-8"))?;
-        vbo365::check::item_id("itemId", text)
-            .map(|()| text.to_string())
-            .map_err(|e| refuse(ErrorKind::ValueValidation, e.rule().unwrap_or("is refused")))
+        segment_id(cmd, value, "<ITEM>", "itemId", vbo365::check::item_id)
+    }
+}
+
+impl clap::builder::TypedValueParser for FolderIdParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        segment_id(cmd, value, "<FOLDER>", "folderId", vbo365::check::folder_id)
     }
 }
 

@@ -54,6 +54,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Plan::Mailbox(mailbox, prepared) => {
                     action::run_on_mailbox(&ctx, mailbox, &prepared).await
                 }
+                Plan::Folder(folder, prepared) => {
+                    action::run_on_folder(&ctx, folder, &prepared).await
+                }
                 Plan::Bulk(plan) => bulk::run(&ctx, plan).await,
                 Plan::Vex(body) => vex::set(&ctx, *body).await,
                 Plan::Read => dispatch(&ctx, command).await,
@@ -68,6 +71,8 @@ enum Plan<'a> {
     Item(&'a ItemRef, action::Prepared),
     /// One action on a whole mailbox.
     Mailbox(&'a MailboxRef, action::Prepared),
+    /// One action on a folder and its subfolders.
+    Folder(&'a FolderRef, action::Prepared),
     Bulk(bulk::Plan<'a>),
     Vex(Box<types::VexEmailSettingsUpdate>),
     /// Everything else: reads, and requests whose arguments clap has already checked.
@@ -87,6 +92,10 @@ impl<'a> Plan<'a> {
             Command::Mailbox(MailboxCommand::Action(command)) => {
                 let (mailbox, command) = command.split();
                 Self::Mailbox(mailbox, action::prepare(&command, mailbox, true)?)
+            }
+            Command::Folder(FolderCommand::Action(command)) => {
+                let (folder, command) = command.split();
+                Self::Folder(folder, action::prepare(&command, folder.mailbox(), true)?)
             }
             Command::Bulk(args) => Self::Bulk(bulk::prepare(args, global.password_stdin)?),
             Command::Vex(VexCommand::Set(args)) => Self::Vex(Box::new(vex::settings(args)?)),

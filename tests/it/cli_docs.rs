@@ -69,6 +69,10 @@ async fn the_documented_examples_run_and_cover_every_command() {
         ("$ORG", s.sim.catalog().organization_id.to_string()),
         ("$SESSION", s.session.clone()),
         ("$MAILBOX_ID", s.mailbox.clone()),
+        (
+            "$FOLDER",
+            s.sim.catalog().mailboxes[0].folders[0].id.clone(),
+        ),
         ("$ITEM", s.item.clone()),
         ("$OTHER_MAILBOX", s.other_email.clone()),
     ];

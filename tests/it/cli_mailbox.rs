@@ -138,3 +138,68 @@ async fn bad_input_to_a_mailbox_action_is_refused_before_anything_is_sent() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_and_an_organization_are_shown_and_a_folder_exported_and_restored() {
+    let s = start(SimConfig::default()).await;
+    let catalog = s.sim.catalog();
+    let source = &catalog.mailboxes[0];
+    let inbox = &source.folders[0];
+    let folder = [
+        "--session",
+        &s.session,
+        "--mailbox-id",
+        &s.mailbox,
+        inbox.id.as_str(),
+    ];
+
+    let org = s.json(&["org", "show", &catalog.organization_id.to_string()]);
+    assert_eq!(org["name"], catalog.organization_name);
+    assert!(org["firstBackuptime"].is_string() && org["lastBackuptime"].is_string());
+    let table = s.table(&["org", "show", &catalog.organization_id.to_string()]);
+    assert!(table.contains("FIRST BACKUP"), "{table}");
+
+    let shown = s.json(&[&["folder", "show"][..], &folder].concat());
+    assert_eq!(shown["name"], "Inbox");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("inbox.pst");
+    let saved = s.json(
+        &[
+            &["folder", "export-pst"][..],
+            &folder,
+            &["--to", out.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!(saved["folder"], inbox.id);
+    assert!(std::fs::read(&out).unwrap().starts_with(b"!BDN"));
+
+    let restored = s.json(
+        &[
+            &["folder", "restore"][..],
+            &folder,
+            &["--device-code", "C6A9DB737"],
+        ]
+        .concat(),
+    );
+    let in_inbox = source
+        .items
+        .iter()
+        .filter(|i| i.folder_path.starts_with("Inbox"))
+        .count();
+    assert_eq!(
+        restored["statistics"]["createdItemsCount"], in_inbox,
+        "{restored}"
+    );
+
+    // A folder id that cannot be one path segment is refused before anything is sent.
+    let (code, stderr) = failing(
+        s.vbo()
+            .env("VBO_SERVER", "https://127.0.0.1:9")
+            .args(["folder", "export-pst", "--session", &s.session])
+            .args(["--mailbox-id", &s.mailbox, "..", "--to", "x.pst"]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("invalid `<FOLDER>` (folderId)"), "{stderr}");
+}
