@@ -66,3 +66,5 @@ mod sim_rules;
 mod sim_transport;
 #[cfg(feature = "sim")]
 mod tenants;
+#[cfg(feature = "sim")]
+mod v4_portal;
