@@ -2,28 +2,13 @@
 //! through every operation of the spec.
 
 use vbo365::sim::{SimConfig, Simulator};
+
+use super::support::spec_operation_ids;
 use vbo365::types;
 use vbo365::{
     Action, ActionKind, ActionOutcome, Client, Credentials, FileKind, RestoreOptions,
     RestoreToOriginalLocation,
 };
-
-/// The spec's operation ids, of the operations that `login` (an `x-vbo-login`, or `None`
-/// for those that serve both kinds) may use.
-pub fn spec_operation_ids(login: &[Option<&str>]) -> Vec<String> {
-    let spec = vbo365::spec::Spec::embedded();
-    let mut ids: Vec<String> = spec.document()["paths"]
-        .as_object()
-        .unwrap()
-        .values()
-        .flat_map(|item| item.as_object().unwrap().values())
-        .filter(|op| login.contains(&op.get("x-vbo-login").and_then(|l| l.as_str())))
-        .filter_map(|op| op.get("operationId").and_then(|id| id.as_str()))
-        .map(str::to_string)
-        .collect();
-    ids.sort();
-    ids
-}
 
 async fn read_all(outcome: ActionOutcome) -> (FileKind, Option<u64>, Vec<u8>) {
     let ActionOutcome::File(mut file) = outcome else {

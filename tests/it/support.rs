@@ -387,3 +387,21 @@ impl std::io::Write for CapturedLog {
         Ok(())
     }
 }
+
+/// The spec's operation ids, of the operations that `login` (an `x-vbo-login`, or `None`
+/// for those that serve both kinds) may use.
+#[cfg(feature = "sim")]
+pub fn spec_operation_ids(login: &[Option<&str>]) -> Vec<String> {
+    let spec = vbo365::spec::Spec::embedded();
+    let mut ids: Vec<String> = spec.document()["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| login.contains(&op.get("x-vbo-login").and_then(|l| l.as_str())))
+        .filter_map(|op| op.get("operationId").and_then(|id| id.as_str()))
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids
+}

@@ -6,7 +6,7 @@
 use vbo365::sim::{SimConfig, Simulator};
 use vbo365::{Action, ActionOutcome, Client, LoginKind, types};
 
-use super::sim_e2e::spec_operation_ids;
+use super::support::spec_operation_ids;
 
 async fn start() -> (vbo365::sim::RunningSimulator, Client) {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
