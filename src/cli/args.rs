@@ -396,6 +396,10 @@ pub struct SimArgs {
     /// Directory to write the CA certificate into (default: a temporary one)
     #[arg(long, value_name = "DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// Seconds a client may take to send a request's headers, and its body
+    #[arg(long, default_value_t = vbo365::sim::DEFAULT_READ_TIMEOUT.as_secs(), value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub read_timeout: u64,
 }
 
 #[cfg(feature = "sim")]

@@ -18,6 +18,7 @@ pub async fn serve(args: &SimArgs, out: Output) -> Result<(), Failure> {
         token_lifetime: Duration::from_secs(args.token_lifetime),
         pst_size: args.pst_size,
         ca_dir: args.ca_dir.clone(),
+        read_timeout: Duration::from_secs(args.read_timeout),
         ..SimConfig::default()
     };
     let sim = Simulator::start(config).await.map_err(|e| match e {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use data::{Attachment, Catalog, FolderData, ItemData, MailboxData, Person, SessionSeed};
+pub use http::limits::{BODY_LIMIT, DEFAULT_READ_TIMEOUT};
 pub use state::{RestoredItem, SentAttachment, SentMessage};
 
 use crate::SecretString;
@@ -80,6 +81,11 @@ pub struct SimConfig {
     /// Directory for the CA certificate file; `None` makes a fresh temporary directory that is
     /// removed at shutdown.
     pub ca_dir: Option<PathBuf>,
+    /// How long a client may take to send a request's headers, and its body: past it the
+    /// connection is closed (headers) or answered 408 (body). HTTP.sys allows 120 s for
+    /// each; the simulator's default is shorter, so that a stuck client fails a test run
+    /// fast. Default: [`DEFAULT_READ_TIMEOUT`] (30 s).
+    pub read_timeout: Duration,
 }
 
 impl Default for SimConfig {
@@ -97,6 +103,7 @@ impl Default for SimConfig {
             tenant_username: DEFAULT_TENANT_USERNAME.to_string(),
             tenant_password: SecretString::new(DEFAULT_TENANT_PASSWORD),
             ca_dir: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 }

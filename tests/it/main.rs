@@ -47,6 +47,8 @@ mod cli_mailbox;
 mod cli_tokens_signals;
 
 #[cfg(feature = "sim")]
+mod sim_abuse;
+#[cfg(feature = "sim")]
 mod sim_actions;
 #[cfg(feature = "sim")]
 mod sim_concurrency;

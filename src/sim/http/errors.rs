@@ -1,5 +1,5 @@
 //! Error answers: `{message}` (the spec's `Error`), or an OAuth error (`OAuthError`) for the
-//! operations whose 400 the spec declares as one.
+//! operations whose request errors the spec declares as one.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -50,10 +50,15 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 
-    /// The answer; `oauth_errors` says whether the operation's 400 is an [`types::OAuthError`].
+    /// The answer; `oauth_errors` says whether the operation's request errors (400, 408,
+    /// 413) are [`types::OAuthError`]s, as the token endpoint's are.
     pub fn into_response(self, oauth_errors: bool) -> Response {
         let status = self.status;
-        if oauth_errors && status == StatusCode::BAD_REQUEST {
+        let request_error = matches!(
+            status,
+            StatusCode::BAD_REQUEST | StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE
+        );
+        if oauth_errors && request_error {
             let body = types::OAuthError::builder()
                 .error(self.oauth.to_string())
                 .error_description(self.message);

@@ -16,8 +16,7 @@ use super::routing::{BodySpec, Param, Route};
 use crate::sim::request;
 use crate::spec::Spec;
 
-/// Largest request body read, far above any valid one (a PFX certificate in base64).
-pub const BODY_LIMIT: usize = 4 << 20;
+pub use super::limits::BODY_LIMIT;
 
 /// A request that passed the spec's checks.
 pub struct Input {
@@ -114,7 +113,7 @@ impl Sim {
     /// Checks a request against its operation: token, parameters, content type and body.
     pub async fn prepare(&self, route: &Route, request: Request) -> Result<Input, ApiError> {
         let (mut parts, body) = request.into_parts();
-        // Already read in full by `read_whole_body`.
+        // Already read in full by `limits::read_whole_body`.
         let bytes = axum::body::to_bytes(body, BODY_LIMIT)
             .await
             .map_err(|e| ApiError::bad_request(format!("body: cannot be read: {e}")))?;

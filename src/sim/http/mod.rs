@@ -6,6 +6,7 @@
 
 pub mod errors;
 pub mod input;
+pub mod limits;
 pub mod routing;
 
 use std::net::{IpAddr, SocketAddr};
@@ -84,7 +85,10 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
         scheme,
         authority: authority.clone(),
     });
-    let app = routing::app(sim).map_err(SimError::Spec)?;
+    let limits = limits::Limits {
+        read_timeout: config.read_timeout,
+    };
+    let app = routing::app(sim, limits).map_err(SimError::Spec)?;
     let handle = axum_server::Handle::new();
     let bind_error = |source| SimError::Bind {
         addr: requested,
@@ -97,17 +101,19 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
             axum_server::tls_rustls::RustlsConfig::from_der(identity.chain, identity.key)
                 .await
                 .map_err(|e| SimError::Tls(e.to_string()))?;
-        let server = axum_server::from_tcp_rustls(listener, tls_config)
+        let mut server = axum_server::from_tcp_rustls(listener, tls_config)
             .map_err(bind_error)?
             .handle(handle.clone());
+        bound_header_time(server.http_builder(), config.read_timeout);
         (
             Some(ca),
             tokio::spawn(server.serve(app.into_make_service())),
         )
     } else {
-        let server = axum_server::from_tcp(listener)
+        let mut server = axum_server::from_tcp(listener)
             .map_err(bind_error)?
             .handle(handle.clone());
+        bound_header_time(server.http_builder(), config.read_timeout);
         (None, tokio::spawn(server.serve(app.into_make_service())))
     };
     Ok(RunningSimulator {
@@ -118,4 +124,16 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
         handle,
         task: Some(task),
     })
+}
+
+/// A connection that does not send its request headers within `timeout` is closed, as
+/// HTTP.sys closes it after its `HeaderWait` time (the body's time is bounded in `limits`).
+fn bound_header_time(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    timeout: std::time::Duration,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeout);
 }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::Uri;
 use axum::response::Response;
@@ -15,7 +14,7 @@ use serde_json::Value;
 
 use super::Sim;
 use super::errors::ApiError;
-use super::input::{BODY_LIMIT, Input};
+use super::input::Input;
 use crate::generated::wire::Operation;
 use crate::sim::state::LoginKind;
 use crate::spec::{Parameter, SchemaValidator, Spec};
@@ -285,6 +284,25 @@ fn method_filter(method: &str) -> Option<MethodFilter> {
     })
 }
 
+/// A method the path does not serve: 405 with `Allow` and ASP.NET Web API's message, as the
+/// spec's conventions say.
+fn method_not_allowed(request: &Request, allow: &str) -> Response {
+    let mut response = ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "The requested resource does not support http method '{}'.",
+            request.method()
+        ),
+    )
+    .into_response(false);
+    if let Ok(value) = axum::http::HeaderValue::from_str(allow) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, value);
+    }
+    response
+}
+
 async fn not_found(request: Request) -> Response {
     ApiError::not_found(format!(
         "No HTTP resource was found that matches the request URI '{}'.",
@@ -293,22 +311,8 @@ async fn not_found(request: Request) -> Response {
     .into_response(false)
 }
 
-/// Reads every request body to its end before routing. An answer sent while the client is
-/// still sending (a 405 for `TRACE` with a body, a 401 before the body) makes the server close
-/// the connection, and a client can then see the connection end before the answer.
-async fn read_whole_body(request: Request, next: axum::middleware::Next) -> Response {
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        Err(e) => ApiError::bad_request(format!("body: cannot be read: {e}")).into_response(false),
-    }
-}
-
 /// The app: one route per operation, behind the case-insensitive path rewrite.
-pub fn app(sim: Arc<Sim>) -> Result<Router, String> {
+pub fn app(sim: Arc<Sim>, limits: super::limits::Limits) -> Result<Router, String> {
     let mut by_path: BTreeMap<String, MethodRouter<Arc<Sim>>> = BTreeMap::new();
     for (index, route) in sim.routes.iter().enumerate() {
         let op = route.operation;
@@ -336,6 +340,22 @@ pub fn app(sim: Arc<Sim>) -> Result<Router, String> {
     );
     let mut router = Router::new();
     for (path, method_router) in by_path {
+        let allowed: Vec<&str> = sim
+            .routes
+            .iter()
+            .map(|route| route.operation)
+            .filter(|op| op.path() == path)
+            // axum answers HEAD with the GET handler.
+            .flat_map(|op| match op.method() {
+                "GET" => vec!["GET", "HEAD"],
+                other => vec![other],
+            })
+            .collect();
+        let allow = allowed.join(",");
+        let method_router = method_router.fallback(move |request: Request| {
+            let allow = allow.clone();
+            async move { method_not_allowed(&request, &allow) }
+        });
         router = router.route(&path, method_router);
     }
     let router = router.fallback(not_found).with_state(sim);
@@ -345,7 +365,10 @@ pub fn app(sim: Arc<Sim>) -> Result<Router, String> {
     });
     Ok(Router::new()
         .fallback_service(service)
-        .layer(axum::middleware::from_fn(read_whole_body)))
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            super::limits::read_whole_body,
+        )))
 }
 
 #[cfg(test)]

@@ -335,8 +335,8 @@ mod tests {
     #[test]
     fn differing_error_bodies_are_named() {
         let text = edited(
-            "        '401':\n          $ref: '#/components/responses/Unauthorized'\n        '500':\n          $ref: '#/components/responses/ServerError'\n\n  /v4/Organizations/{organizationId}:",
-            "        '401':\n          description: Unauthorized, no body.\n        '500':\n          $ref: '#/components/responses/ServerError'\n\n  /v4/Organizations/{organizationId}:",
+            "        '401':\n          $ref: '#/components/responses/Unauthorized'\n        '408':\n          $ref: '#/components/responses/RequestTimeout'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '500':\n          $ref: '#/components/responses/ServerError'\n\n  /v4/Organizations/{organizationId}:",
+            "        '401':\n          description: Unauthorized, no body.\n        '408':\n          $ref: '#/components/responses/RequestTimeout'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '500':\n          $ref: '#/components/responses/ServerError'\n\n  /v4/Organizations/{organizationId}:",
         );
         progenitor_rejects(&text);
         assert_eq!(

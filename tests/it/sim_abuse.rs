@@ -1,0 +1,225 @@
+//! The simulator under what real clients and networks do to it, over real sockets, HTTPS
+//! included: bodies over its limit, methods a path does not serve, and clients that stop
+//! sending halfway. Each gets a well-formed answer in the operation's declared error shape,
+//! or a closed connection, never a reset mid-answer nor a connection held for ever.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use vbo365::sim::{BODY_LIMIT, RunningSimulator, SimConfig, Simulator};
+
+/// Far above the test's read timeout: a connection still open then is held for ever.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+async fn start(tls: bool, read_timeout: Duration) -> RunningSimulator {
+    Simulator::start(SimConfig {
+        tls,
+        read_timeout,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// An HTTPS client trusting the simulator's CA; HTTP/1.1 only, or HTTP/2 by ALPN.
+fn https(sim: &RunningSimulator, http1_only: bool) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().unwrap().as_bytes()).unwrap();
+    let builder = reqwest::Client::builder().add_root_certificate(ca);
+    let builder = if http1_only {
+        builder.http1_only()
+    } else {
+        builder
+    };
+    builder.build().unwrap()
+}
+
+async fn token(sim: &RunningSimulator, http: &reqwest::Client) -> String {
+    let answer: Value = http
+        .post(format!("{}/v4/token", sim.base_url()))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", sim.username()),
+            ("password", sim.password().expose()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_gets_a_413_in_the_operations_shape_over_http_1_and_2() {
+    let sim = start(true, Duration::from_secs(30)).await;
+    let catalog = sim.catalog();
+    let mailbox = &catalog.mailboxes[0];
+    let action = format!(
+        "{}/v4/RestoreSessions/{}/Organization/Mailboxes/{}/Items/{}/Action",
+        sim.base_url(),
+        catalog.sessions[0].id,
+        mailbox.id,
+        progenitor_client::encode_path(&mailbox.items[0].id)
+    );
+    // A send whose text the schema allows, ten times the limit.
+    let text = "x".repeat(10 << 20);
+    let body = json!({"sendtoDifferentaddress": {"to": "a@example.com", "text": text}});
+    for http1_only in [true, false] {
+        let http = https(&sim, http1_only);
+        let bearer = token(&sim, &http).await;
+        let response = http
+            .post(&action)
+            .bearer_auth(&bearer)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("http1_only {http1_only}: no answer: {e}"));
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let error: Value = response.json().await.unwrap();
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(&BODY_LIMIT.to_string()), "{message}");
+
+        // The token endpoint answers in its OAuth shape.
+        let form = format!(
+            "grant_type=password&username=a&password={}",
+            "p".repeat(5 << 20)
+        );
+        let response = http
+            .post(format!("{}/v4/token", sim.base_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"], "invalid_request", "{error}");
+        assert!(error["error_description"].is_string(), "{error}");
+    }
+    // Just under the limit is read and checked as usual.
+    let http = https(&sim, true);
+    let bearer = token(&sim, &http).await;
+    let small = json!({"sendtoDifferentaddress": {"to": "a@example.com", "text": "x".repeat(BODY_LIMIT - 200)}});
+    let response = http
+        .post(&action)
+        .bearer_auth(&bearer)
+        .json(&small)
+        .send()
+        .await
+        .unwrap();
+    // Sending is not configured: the action's own 400, past the size check.
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_path_does_not_serve_gets_405_with_allow_and_a_message() {
+    let sim = start(true, Duration::from_secs(30)).await;
+    let http = https(&sim, false);
+    let bearer = token(&sim, &http).await;
+    let sessions = format!("{}/v4/RestoreSessions", sim.base_url());
+    let token_url = format!("{}/v4/token", sim.base_url());
+    for (method, url, allow) in [
+        (reqwest::Method::DELETE, &sessions, "GET,HEAD"),
+        (reqwest::Method::OPTIONS, &sessions, "GET,HEAD"),
+        (reqwest::Method::PATCH, &sessions, "GET,HEAD"),
+        (reqwest::Method::GET, &token_url, "POST"),
+    ] {
+        let response = http
+            .request(method.clone(), url)
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {url}"
+        );
+        assert_eq!(response.headers()["allow"], allow, "{method} {url}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(
+            error["message"],
+            format!("The requested resource does not support http method '{method}'."),
+        );
+    }
+}
+
+/// A raw connection to the simulator, over TLS when it serves HTTPS.
+async fn connect(sim: &RunningSimulator) -> Box<dyn Stream> {
+    let tcp = tokio::net::TcpStream::connect(sim.local_addr())
+        .await
+        .unwrap();
+    let Some(pem) = sim.ca_pem() else {
+        return Box::new(tcp);
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = rustls::pki_types::CertificateDer::from(
+        rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
+            .map(|c: rustls::pki_types::CertificateDer<'static>| c.to_vec())
+            .unwrap(),
+    );
+    roots.add(ca).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    Box::new(tls)
+}
+
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Stream for T {}
+
+/// Everything the server sends until it closes the connection, within [`PATIENCE`].
+async fn until_closed(stream: &mut Box<dyn Stream>) -> String {
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the connection is still open after {PATIENCE:?}"
+    );
+    String::from_utf8_lossy(&answer).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_sending_is_timed_out_on_http_and_https() {
+    for tls in [false, true] {
+        let sim = start(tls, Duration::from_secs(1)).await;
+        // Half of the headers, then nothing: the connection is closed.
+        let mut half_headers = connect(&sim).await;
+        half_headers
+            .write_all(b"POST /v4/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+            .await
+            .unwrap();
+        until_closed(&mut half_headers).await;
+
+        // The headers and part of the body: a 408 in the operation's shape, then closed.
+        let mut half_body = connect(&sim).await;
+        half_body
+            .write_all(
+                b"POST /v4/token HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                  Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n\
+                  grant_type=pass",
+            )
+            .await
+            .unwrap();
+        let answer = until_closed(&mut half_body).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "tls {tls}: {answer}");
+        assert!(
+            answer.contains("\"error\":\"invalid_request\""),
+            "tls {tls}: {answer}"
+        );
+        sim.shutdown().await.unwrap();
+    }
+}
