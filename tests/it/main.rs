@@ -61,6 +61,8 @@ mod sim_items;
 #[cfg(feature = "sim")]
 mod sim_leniency;
 #[cfg(feature = "sim")]
+mod sim_links;
+#[cfg(feature = "sim")]
 mod sim_mailbox;
 #[cfg(feature = "sim")]
 mod sim_rules;

@@ -111,9 +111,10 @@ impl Sim {
         };
         let links = types::PageLinks::builder()
             .first(href(0)?)
+            // Back to data: from past the end, the last `limit` results.
             .prev(
                 (offset > 0)
-                    .then(|| href(offset.saturating_sub(limit)))
+                    .then(|| href(offset.min(total).saturating_sub(limit)))
                     .transpose()?,
             )
             .self_(href(offset)?)
