@@ -8,6 +8,7 @@
 //! listed on [`Simulator`].
 
 mod data;
+mod explain;
 mod handlers;
 mod http;
 mod loose_date;

@@ -254,6 +254,6 @@ async fn explore_takes_the_dates_a_portal_sends_and_refuses_what_is_no_date() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{datetime}: {error}");
         let message = error["message"].as_str().unwrap();
         assert!(message.contains("explore.datetime"), "{message}");
-        assert!(message.contains("date-time"), "{message}");
+        assert!(message.contains("RFC 3339"), "{message}");
     }
 }

@@ -289,7 +289,7 @@ async fn invalid_requests_get_400_naming_the_field() {
         ),
         (
             json!({"restoreTo": {"mailbox": "not-an-address", "userCode": "C6A9DB737"}}),
-            "restoreTo.mailbox: must be a valid email",
+            "restoreTo.mailbox: must be an email address, such as j_smith@example.com",
         ),
         (
             json!({"sendtoDifferentaddress": {"from": "a@b.example"}}),

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::Sim;
 use super::errors::ApiError;
 use super::routing::{BodySpec, Param, Route};
-use crate::sim::request;
+use crate::sim::{explain, request};
 use crate::spec::Spec;
 
 pub use super::limits::BODY_LIMIT;
@@ -193,7 +193,7 @@ impl Sim {
                 }
             };
             let value = typed_param(&self.spec, param, raw)?;
-            request::check(&self.spec, &param.validator, &value, &param.name)
+            explain::check(&self.spec, &param.validator, &value, &param.name)
                 .map_err(ApiError::bad_request)?;
             if param.in_path {
                 input.path.insert(param.name.clone(), raw.to_string());
@@ -260,7 +260,7 @@ impl Sim {
             request::normalize(&self.spec, &spec_body.schema, value, "")
                 .map_err(ApiError::bad_request)?
         };
-        request::check(&self.spec, &spec_body.validator, &value, "")
+        explain::check(&self.spec, &spec_body.validator, &value, "")
             .map_err(ApiError::bad_request)?;
         Ok(Some(value))
     }
