@@ -154,8 +154,13 @@ fn certificate(action: &str, base64_text: &str) -> Result<(), Error> {
     if base64_text.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
+    // As the server's `Convert.FromBase64String`: white space (wrapped lines) is ignored.
+    let unwrapped: String = base64_text
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD
-        .decode(base64_text)
+        .decode(unwrapped)
         .map(drop)
         .map_err(|_| {
             Error::invalid(

@@ -223,3 +223,94 @@ async fn a_client_that_stops_sending_is_timed_out_on_http_and_https() {
         sim.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_spec_says_the_server_reads_the_simulator_reads() {
+    let sim = start(true, Duration::from_secs(30)).await;
+    let http = https(&sim, false);
+    let base = sim.base_url().to_string();
+
+    // The token form: names in any case, unknown parameters (RFC 6749's `scope`, a password
+    // grant's `client_id`) ignored.
+    let response = http
+        .post(format!("{base}/v4/token"))
+        .form(&[
+            ("Grant_Type", "Password"),
+            ("UserName", sim.username()),
+            ("PASSWORD", sim.password().expose()),
+            ("scope", "openid"),
+            ("client_id", "vbo-portal"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bearer = response.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The same name twice, in two cases, stays refused, in the OAuth shape.
+    let response = http
+        .post(format!("{base}/v4/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=password&GRANT_TYPE=password&username=a&password=b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "invalid_request"
+    );
+
+    // An enum value in any case, in a body that starts with a byte-order mark.
+    let explore = format!(
+        "{base}/v4/Organizations/{}/Action",
+        sim.catalog().organization_id
+    );
+    let response = http
+        .post(&explore)
+        .bearer_auth(&bearer)
+        .header("content-type", "application/json")
+        .body("\u{feff}{\"explore\": {\"type\": \"VEX\"}}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let session = response.json::<Value>().await.unwrap();
+    assert_eq!(session["type"], "Vex");
+
+    // A certificate wrapped at 76 columns, as `base64` writes it, is decoded.
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode([7_u8; 300]);
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).to_string())
+        .collect();
+    let mailbox = &sim.catalog().mailboxes[0];
+    let action = format!(
+        "{base}/v4/RestoreSessions/{}/Organization/Mailboxes/{}/Items/{}/Action",
+        session["id"].as_str().unwrap(),
+        mailbox.id,
+        progenitor_client::encode_path(&mailbox.items[0].id)
+    );
+    let body = json!({"restoretoOriginallocation": {
+        "applicationId": "8c6f3a4e-2b1d-4c5e-9f7a-1b2c3d4e5f60",
+        "applicationCertificate": wrapped.join("\r\n"),
+        "applicationCertificatePassword": "pfx"
+    }});
+    let response = http
+        .post(&action)
+        .bearer_auth(&bearer)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+}

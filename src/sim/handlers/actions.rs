@@ -356,10 +356,15 @@ fn msg_zip(items: &[&ItemData]) -> Result<Vec<u8>, ApiError> {
     Ok(cursor.into_inner())
 }
 
-/// The real server decodes the PFX before anything else and fails with .NET's message.
+/// The real server decodes the PFX before anything else and fails with .NET's message;
+/// `Convert.FromBase64String` ignores white space, so wrapped text is accepted.
 fn check_certificate(action: &str, certificate: &str) -> Result<(), ApiError> {
+    let unwrapped: String = certificate
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD
-        .decode(certificate.trim())
+        .decode(unwrapped)
         .map(|_| ())
         .map_err(|_| {
             ApiError::bad_request(format!(
@@ -398,6 +403,10 @@ mod tests {
     #[test]
     fn a_certificate_that_is_not_base64_is_refused_with_the_servers_message() {
         assert!(check_certificate("x", "AAAA").is_ok());
+        assert!(
+            check_certificate("x", "AAAA\r\nAAAA\n").is_ok(),
+            "wrapped text"
+        );
         let error = check_certificate("x", "not base64!").unwrap_err();
         assert_eq!(error.status, StatusCode::BAD_REQUEST);
         assert_eq!(

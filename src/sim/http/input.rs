@@ -251,10 +251,15 @@ impl Sim {
                     )));
                 }
             }
-            Value::Object(map)
+            // Names in any case, as OWIN's form collection reads them (a name given twice in
+            // two cases is refused by `normalize`).
+            request::normalize(&self.spec, &spec_body.schema, Value::Object(map), "")
+                .map_err(ApiError::bad_request)?
         } else {
             let text = std::str::from_utf8(bytes)
                 .map_err(|_| ApiError::bad_request("body: is not UTF-8"))?;
+            // Web API's JSON formatter reads the encoding from a byte-order mark.
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             let value: Value = serde_json::from_str(&request::strip_trailing_commas(text))
                 .map_err(|e| ApiError::bad_request(format!("body: is not valid JSON ({e})")))?;
             request::normalize(&self.spec, &spec_body.schema, value, "")
