@@ -314,3 +314,58 @@ async fn what_the_spec_says_the_server_reads_the_simulator_reads() {
         response.text().await.unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generic_tool_logs_in_by_the_spec_declared_oauth2_password_flow() {
+    // What a tool reads: the OAuth 2.0 scheme, its password flow's token URL.
+    let spec = vbo365::spec::Spec::embedded();
+    let document = spec.document();
+    let flow = &document["components"]["securitySchemes"]["oauth2Password"]["flows"]["password"];
+    let token_url = flow["tokenUrl"].as_str().unwrap();
+    assert_eq!(token_url, vbo365::Operation::CreateToken.path());
+    assert_eq!(flow["refreshUrl"].as_str(), Some(token_url));
+    let requirements: Vec<&str> = document["security"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_object().unwrap().keys().map(String::as_str))
+        .collect();
+    assert_eq!(requirements, ["bearerAuth", "oauth2Password"]);
+
+    // What it does: the flow at that URL, then the token on a secured operation.
+    let sim = start(true, Duration::from_secs(30)).await;
+    let http = https(&sim, false);
+    let answer: Value = http
+        .post(format!("{}{token_url}", sim.base_url()))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", sim.username()),
+            ("password", sim.password().expose()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["token_type"], "bearer");
+    let refreshed: Value = http
+        .post(format!("{}{token_url}", sim.base_url()))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", answer["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = http
+        .get(format!("{}/v4/RestoreSessions", sim.base_url()))
+        .bearer_auth(refreshed["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}

@@ -56,8 +56,16 @@ impl<'a> Docs<'a> {
                 Some(SecurityScheme::APIKey { description, .. }) => {
                     ("an API key".to_string(), description.clone())
                 }
+                // OAuth 2.0 tokens go in the same bearer header as an http bearer scheme's.
+                Some(SecurityScheme::OAuth2 { description, .. }) => {
+                    ("`Bearer <access_token>`".to_string(), description.clone())
+                }
                 _ => (format!("`{name}`"), None),
             };
+            // Alternatives that send the same header are one row, with the first's words.
+            if out.iter().any(|(v, _)| *v == value) {
+                continue;
+            }
             out.push((
                 value,
                 description
