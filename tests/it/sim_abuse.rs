@@ -369,3 +369,43 @@ async fn a_generic_tool_logs_in_by_the_spec_declared_oauth2_password_flow() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_waits_for_100_continue_gets_it_then_the_413() {
+    let sim = start(false, Duration::from_secs(30)).await;
+    let length = BODY_LIMIT + (1 << 20);
+    let mut stream = connect(&sim).await;
+    let head = format!(
+        "POST /v4/token HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {length}\r\nExpect: 100-continue\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut interim = [0_u8; 25];
+    tokio::time::timeout(PATIENCE, stream.read_exact(&mut interim))
+        .await
+        .expect("an interim answer")
+        .unwrap();
+    assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{interim:?}");
+    // The whole body, then the final answer: a 413 in the token endpoint's OAuth shape, on
+    // a connection that stays usable (the body was read to its end).
+    stream.write_all(&vec![b'a'; length]).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, async {
+        let mut chunk = [0_u8; 4096];
+        while !String::from_utf8_lossy(&answer).contains("\"error_description\"") {
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "closed before the answer");
+            answer.extend_from_slice(&chunk[..n]);
+        }
+    })
+    .await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "no answer within {PATIENCE:?}: {answer}");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"error\":\"invalid_request\""), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+}
