@@ -13,6 +13,7 @@ mod handlers;
 mod http;
 mod loose_date;
 mod msg;
+mod production;
 mod pst;
 mod request;
 mod spelling;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::data::{Catalog, ItemData};
+use super::production::Production;
 use super::spelling::field_name;
 use crate::SecretString;
 use crate::generated::wire::Operation;
@@ -177,7 +178,7 @@ struct State {
     refresh_tokens: HashMap<String, Login>,
     vex: Vex,
     outbox: Vec<SentMessage>,
-    production: HashMap<Uuid, Vec<RestoredItem>>,
+    production: HashMap<Uuid, Production>,
 }
 
 /// Everything the request handlers share.
@@ -378,10 +379,7 @@ impl Shared {
         }
         let mut state = self.lock();
         let mailbox = state.production.entry(plan.target_mailbox).or_default();
-        match mailbox
-            .iter_mut()
-            .find(|r| r.item_id == item.id && r.folder == plan.folder)
-        {
+        match mailbox.get_mut(&item.id, &plan.folder) {
             None => {
                 mailbox.push(RestoredItem {
                     item_id: item.id.clone(),
@@ -410,7 +408,7 @@ impl Shared {
             self.lock()
                 .production
                 .get(&mailbox.id)
-                .cloned()
+                .map(|p| p.items().to_vec())
                 .unwrap_or_default(),
         )
     }
@@ -420,11 +418,11 @@ impl Shared {
             return false;
         };
         let mut state = self.lock();
-        match state.production.get_mut(&mailbox.id).and_then(|items| {
-            items
-                .iter_mut()
-                .find(|r| r.item_id == item_id && r.folder == folder)
-        }) {
+        match state
+            .production
+            .get_mut(&mailbox.id)
+            .and_then(|items| items.get_mut(item_id, folder))
+        {
             Some(item) => {
                 item.changed_since_restore = true;
                 true

@@ -51,12 +51,17 @@ impl Sim {
         let body: types::MailboxItemsAction = input.typed()?;
         let (action, ids) = crate::items::split(body)
             .map_err(|e| ApiError::internal(format!("The items action cannot be read: {e}")))?;
+        // Looked up and deduplicated through maps: a list of many items stays linear.
+        let by_id: std::collections::HashMap<&str, &ItemData> =
+            mailbox.items.iter().map(|i| (i.id.as_str(), i)).collect();
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
         let mut items: Vec<&ItemData> = Vec::with_capacity(ids.len());
         for id in &ids {
-            let item = mailbox
-                .item(id)
+            let item = by_id
+                .get(id.as_str())
+                .copied()
                 .ok_or_else(|| ApiError::not_found(format!("Mailbox item {id} was not found.")))?;
-            if !items.iter().any(|i| i.id == item.id) {
+            if seen.insert(item.id.as_str()) {
                 items.push(item);
             }
         }
