@@ -23,8 +23,10 @@ impl Production {
 
     /// Adds a restored item (one that `get_mut` did not find).
     pub fn push(&mut self, item: RestoredItem) {
-        self.index
-            .insert((item.item_id.clone(), item.folder.clone()), self.items.len());
+        self.index.insert(
+            (item.item_id.clone(), item.folder.clone()),
+            self.items.len(),
+        );
         self.items.push(item);
     }
 

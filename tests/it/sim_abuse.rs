@@ -280,6 +280,27 @@ async fn what_the_spec_says_the_server_reads_the_simulator_reads() {
     let session = response.json::<Value>().await.unwrap();
     assert_eq!(session["type"], "Vex");
 
+    // A refusal says in words what was expected (not "fails the falseSchema rule").
+    let mailbox = &sim.catalog().mailboxes[0];
+    let action = format!(
+        "{base}/v4/RestoreSessions/{}/Organization/Mailboxes/{}/Items/{}/Action",
+        session["id"].as_str().unwrap(),
+        mailbox.id,
+        progenitor_client::encode_path(&mailbox.items[0].id)
+    );
+    let response = http
+        .post(&action)
+        .bearer_auth(&bearer)
+        .json(&json!({"savetoMsg": {"a": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["message"],
+        "savetoMsg: takes no properties: send null"
+    );
+
     // A certificate wrapped at 76 columns, as `base64` writes it, is decoded.
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode([7_u8; 300]);
@@ -288,13 +309,6 @@ async fn what_the_spec_says_the_server_reads_the_simulator_reads() {
         .chunks(76)
         .map(|line| String::from_utf8_lossy(line).to_string())
         .collect();
-    let mailbox = &sim.catalog().mailboxes[0];
-    let action = format!(
-        "{base}/v4/RestoreSessions/{}/Organization/Mailboxes/{}/Items/{}/Action",
-        session["id"].as_str().unwrap(),
-        mailbox.id,
-        progenitor_client::encode_path(&mailbox.items[0].id)
-    );
     let body = json!({"restoretoOriginallocation": {
         "applicationId": "8c6f3a4e-2b1d-4c5e-9f7a-1b2c3d4e5f60",
         "applicationCertificate": wrapped.join("\r\n"),

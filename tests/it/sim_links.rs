@@ -26,8 +26,13 @@ fn hrefs(value: &Value, out: &mut Vec<String>) {
 }
 
 #[tokio::test]
-async fn every_link_in_every_response_answers_2xx() {
-    let f = Fixture::start().await;
+async fn every_link_in_every_response_answers_2xx_over_http_and_https() {
+    for tls in [false, true] {
+        follow_every_link(Fixture::start_with(tls).await).await;
+    }
+}
+
+async fn follow_every_link(f: Fixture) {
     let catalog = f.sim.catalog();
     let session = f.session();
     let mailbox = &catalog.mailboxes[0];

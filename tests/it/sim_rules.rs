@@ -15,13 +15,24 @@ pub struct Fixture {
 
 impl Fixture {
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// Over HTTPS with `tls`, with a client that trusts the simulator's CA.
+    pub async fn start_with(tls: bool) -> Self {
         let sim = Simulator::start(SimConfig {
-            tls: false,
+            tls,
             ..SimConfig::default()
         })
         .await
         .unwrap();
-        let http = reqwest::Client::new();
+        let http = match sim.ca_pem() {
+            Some(pem) => reqwest::Client::builder()
+                .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+                .build()
+                .unwrap(),
+            None => reqwest::Client::new(),
+        };
         let token = login(&http, &sim).await["access_token"]
             .as_str()
             .unwrap()
