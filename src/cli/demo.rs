@@ -1,5 +1,5 @@
 //! `vbo demo`: the whole product against the embedded simulator, over real HTTPS: log in, find
-//! an item, run all six actions, and show what happened.
+//! an item, run all six actions, export the whole mailbox, and show what happened.
 
 use std::path::Path;
 
@@ -122,6 +122,25 @@ async fn steps(
         ));
         files.push(json!({ "action": wire, "path": saved.path, "kind": saved.kind.extension(), "bytes": saved.bytes }));
     }
+    // The whole mailbox in one PST, in one request (`performMailboxAction`).
+    let pst = client
+        .perform_on_mailbox(session_id, source_id, &vbo365::ExportToPst::new())
+        .await?;
+    let destination = Destination::File {
+        path: dir.join("mailbox.pst"),
+        overwrite: true,
+    };
+    let saved = pst
+        .save(&destination, &source.id.to_string(), |_| {})
+        .await?;
+    let wire = "exportToPst (whole mailbox)";
+    say(format!(
+        "{wire}: saved {} ({:?}, {})",
+        saved.path.display(),
+        saved.kind,
+        human_bytes(saved.bytes)
+    ));
+    files.push(json!({ "action": wire, "path": saved.path, "kind": saved.kind.extension(), "bytes": saved.bytes }));
 
     let mut restores = Vec::new();
     let original = Action::restore_to_original(Credentials::user_password(
@@ -239,12 +258,18 @@ fn summary_text(report: &serde_json::Value) -> String {
         ));
     }
     for message in report["outbox"].as_array().into_iter().flatten() {
+        let attached: Vec<&str> = message["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["name"].as_str())
+            .collect();
         text.push_str(&format!(
             "  outbox   {} -> {}: \"{}\" with {}\n",
             message["from"].as_str().unwrap_or(""),
             message["to"].as_str().unwrap_or(""),
             message["subject"].as_str().unwrap_or(""),
-            message["attachment"].as_str().unwrap_or("")
+            attached.join(", ")
         ));
     }
     text.push_str(&format!(

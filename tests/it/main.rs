@@ -34,6 +34,8 @@ mod cli_actions;
 #[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_commands;
 #[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_demo;
+#[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_docs;
 #[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_downloads;

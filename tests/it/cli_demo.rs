@@ -1,0 +1,67 @@
+//! `vbo demo`, the README's main job, end to end: the files it writes are the files it says,
+//! its JSON report holds every step, and its summary names what it did.
+
+use serde_json::Value;
+
+use super::cli::json_of;
+
+#[test]
+fn the_demo_writes_its_files_and_reports_every_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = assert_cmd::Command::cargo_bin("vbo").unwrap();
+    let report: Value = json_of(demo.args(["-o", "json", "demo", "--out"]).arg(dir.path()));
+
+    // Three files: the item as PST and MSG, and the whole mailbox as one PST.
+    let files = report["files"].as_array().unwrap();
+    let names: Vec<&str> = files
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["export.pst", "message.msg", "mailbox.pst"]);
+    for file in files {
+        let path = file["path"].as_str().unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(file["bytes"], bytes.len(), "{path}");
+        let magic: &[u8] = if path.ends_with(".msg") {
+            &[0xD0, 0xCF, 0x11, 0xE0]
+        } else {
+            b"!BDN"
+        };
+        assert!(bytes.starts_with(magic), "{path}");
+    }
+    // Restores: created, then skipped when repeated, then into the other mailbox.
+    let restores = report["restores"].as_array().unwrap();
+    assert_eq!(restores.len(), 3);
+    assert_eq!(restores[0]["statistics"]["createdItemsCount"], 1);
+    assert_eq!(restores[1]["statistics"]["skippedItemsCount"], 1);
+    assert_eq!(
+        report["restored_into"]["items"].as_array().unwrap().len(),
+        1
+    );
+    // Two sends, each with the item attached.
+    let outbox = report["outbox"].as_array().unwrap();
+    assert_eq!(outbox.len(), 2);
+    assert!(
+        outbox
+            .iter()
+            .all(|m| m["attachments"].as_array().unwrap().len() == 1)
+    );
+
+    // The summary for people says the same, attachments included.
+    let dir = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("vbo")
+        .unwrap()
+        .args(["demo", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(summary.contains("mailbox.pst"), "{summary}");
+    let outbox_lines: Vec<&str> = summary.lines().filter(|l| l.contains("outbox")).collect();
+    assert_eq!(outbox_lines.len(), 2, "{summary}");
+    assert!(
+        outbox_lines.iter().all(|l| l.ends_with(".msg")),
+        "{summary}"
+    );
+}
