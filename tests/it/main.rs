@@ -7,6 +7,7 @@ mod support;
 
 mod bulk;
 mod client_faults;
+mod client_strict;
 mod error_text;
 mod generated_source;
 mod items_wire;
