@@ -44,9 +44,35 @@ pub struct Args {
     /// `text` (readable) or `json`.
     #[arg(long, default_value = "text")]
     pub format: crate::lint::Format,
+    /// `breaking`: list only the breaking changes in the text report (the counts, and
+    /// `--format json`, keep every change).
+    #[arg(long, value_name = "WHICH")]
+    pub only: Option<Only>,
     /// List the rules and exit.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+/// Which changes the text report lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Only {
+    Breaking,
+}
+
+/// Against a server: how much of our spec its document covers, in counts rather than a list
+/// of the server's own operations.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Coverage {
+    /// Our operations.
+    pub ours: usize,
+    /// Ours that the server publishes.
+    pub covered: usize,
+    /// Of those, the ones with at least one difference.
+    pub changed: usize,
+    /// Ours that the server does not publish.
+    pub missing: usize,
+    /// The server's operations that ours does not have (`operation-added`).
+    pub theirs_only: usize,
 }
 
 /// The report, as `--format json` prints it.
@@ -62,6 +88,9 @@ pub struct Report {
     pub breaking: usize,
     pub compatible: usize,
     pub changes: Vec<Change>,
+    /// With `--upstream`: our operations covered, changed and missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
     /// The exit code: 0 compatible or allowed, 1 breaking.
     pub exit: u8,
 }
@@ -106,7 +135,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
     let report = report(&base, &current, &matching);
     match args.format {
         crate::lint::Format::Json => say!("{}", serde_json::to_string_pretty(&report)?),
-        crate::lint::Format::Text => print_text(&report),
+        crate::lint::Format::Text => print_text(&report, args.only),
     }
     Ok(report.exit == 0)
 }
@@ -145,7 +174,9 @@ pub fn report(base: &source::Document, current: &source::Document, matching: &Ma
             _ => false,
         };
     let breaking = changes.iter().filter(|c| c.breaking).count();
+    let coverage = matching.upstream.then(|| coverage(&base.value, &changes));
     Report {
+        coverage,
         base: base.label.clone(),
         current: current.label.clone(),
         upstream: matching.upstream,
@@ -159,7 +190,37 @@ pub fn report(base: &source::Document, current: &source::Document, matching: &Ma
     }
 }
 
-fn print_text(report: &Report) {
+/// Our operations (the base, in upstream mode) against the changes found.
+fn coverage(ours: &Value, changes: &[Change]) -> Coverage {
+    let ids: std::collections::BTreeSet<&str> = ours
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
+        .collect();
+    let of_rule = |rule: Rule| changes.iter().filter(move |c| c.rule == rule);
+    let missing: std::collections::BTreeSet<&str> = of_rule(Rule::OperationRemoved)
+        .flat_map(|c| c.operations.iter().map(String::as_str))
+        .collect();
+    let changed: std::collections::BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| !matches!(c.rule, Rule::OperationRemoved | Rule::OperationAdded))
+        .flat_map(|c| c.operations.iter().map(String::as_str))
+        .filter(|op| ids.contains(op) && !missing.contains(op))
+        .collect();
+    Coverage {
+        ours: ids.len(),
+        covered: ids.len() - missing.len(),
+        changed: changed.len(),
+        missing: missing.len(),
+        theirs_only: of_rule(Rule::OperationAdded).count(),
+    }
+}
+
+fn print_text(report: &Report, only: Option<Only>) {
     let (base_side, current_side) = if report.upstream {
         ("ours", "upstream")
     } else {
@@ -172,7 +233,12 @@ fn print_text(report: &Report) {
         report.base_version.as_deref().unwrap_or("(none)"),
         report.current_version.as_deref().unwrap_or("(none)")
     );
-    for change in &report.changes {
+    let listed = report.changes.iter().filter(|change| {
+        // The server's own operations are counted below, not listed one by one.
+        let theirs_only = report.upstream && change.rule == Rule::OperationAdded;
+        !theirs_only && (only != Some(Only::Breaking) || change.breaking)
+    });
+    for change in listed {
         say!();
         say!(
             "{:10} {}  {}",
@@ -195,6 +261,17 @@ fn print_text(report: &Report) {
         }
     }
     say!();
+    if let Some(c) = &report.coverage {
+        say!(
+            "our operations: {} covered by the server ({} of them with differences), {} \
+             missing; the server has {} operation(s) of its own (not listed; --format json \
+             lists them).",
+            c.covered,
+            c.changed,
+            c.missing,
+            c.theirs_only
+        );
+    }
     say!(
         "{} change(s): {} breaking, {} compatible.",
         report.changes.len(),

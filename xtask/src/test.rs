@@ -40,6 +40,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                     insecure: false,
                     format: crate::lint::Format::Text,
                     list_rules: false,
+                    only: None,
                 },
             )?,
             "breaking spec changes without a new major info.version (above)",

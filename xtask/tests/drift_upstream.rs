@@ -369,3 +369,74 @@ fn a_ca_file_that_is_not_pem_is_refused_before_connecting() {
         "{output:?}"
     );
 }
+
+#[test]
+fn upstream_reports_count_our_coverage_and_only_breaking_lists_only_breaking() {
+    let output = drift_upstream(vendor().to_str().unwrap(), &[]);
+    let report = report(&output);
+    let found = changes(&report);
+    let count = |rule: &str| found.iter().filter(|(r, _, _)| r == rule).count();
+    let coverage = &report["coverage"];
+    let ours = coverage["ours"].as_u64().unwrap() as usize;
+    let spec: Value = serde_norway::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/vbo-v4.yaml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let our_operations = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| op.get("operationId").is_some())
+        .count();
+    assert_eq!(ours, our_operations);
+    assert_eq!(coverage["missing"], count("operation-removed"));
+    assert_eq!(coverage["theirs_only"], count("operation-added"));
+    assert_eq!(
+        coverage["covered"].as_u64().unwrap() as usize + count("operation-removed"),
+        ours
+    );
+    assert!(coverage["changed"].as_u64().unwrap() <= coverage["covered"].as_u64().unwrap());
+    assert!(
+        count("operation-added") > 0,
+        "the vendor document has operations of its own"
+    );
+
+    // The text report with --only breaking: every listed change is breaking, and none of the
+    // server's own operations is listed, while the counts stay those of every change.
+    let text = xtask(&[
+        "drift",
+        "--upstream",
+        vendor().to_str().unwrap(),
+        "--map-prefix",
+        "v4=v6",
+        "--only",
+        "breaking",
+    ]);
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    let listed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("BREAKING") || l.starts_with("compatible"))
+        .collect();
+    assert_eq!(
+        listed.len(),
+        report["breaking"].as_u64().unwrap() as usize,
+        "{stdout}"
+    );
+    assert!(listed.iter().all(|l| l.starts_with("BREAKING")), "{stdout}");
+    assert!(stdout.contains(&format!(
+        "{} change(s): {} breaking",
+        found.len(),
+        report["breaking"]
+    )));
+    assert!(
+        stdout.contains(&format!(
+            "the server has {} operation(s) of its own",
+            count("operation-added")
+        )),
+        "{stdout}"
+    );
+}
