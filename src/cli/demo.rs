@@ -133,7 +133,7 @@ async fn steps(
     let saved = pst
         .save(&destination, &source.id.to_string(), |_| {})
         .await?;
-    let wire = "exportToPst (whole mailbox)";
+    let wire = format!("{} (whole mailbox)", ActionKind::ExportToPst.wire_name());
     say(format!(
         "{wire}: saved {} ({:?}, {})",
         saved.path.display(),
