@@ -103,6 +103,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<bool> {
                 Severity::Compatible => "compatible",
             };
             say!("{:30} {severity:10} {}", rule.name(), rule.why());
+            say!("{:41} against a server: {}", "", rule.upstream());
         }
         return Ok(true);
     }

@@ -1,6 +1,8 @@
 //! Each drift rule has a fixture pair, `fixtures/drift/<rule>/{base,current}.yaml`, and the
 //! expected classification in `expected.json`: the exact set of changes (rule, breaking or
-//! not, JSON pointer) and the exit code. The command is run as CI runs it.
+//! not, JSON pointer) and the exit code. The command is run as CI runs it. A fixture whose
+//! `expected.json` says `"upstream": true` is judged as ours (`base.yaml`) against a server's
+//! document (`current.yaml`), where the direction of a change decides.
 
 mod support;
 
@@ -53,15 +55,24 @@ fn every_fixture_is_classified_as_expected() {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
-        let output = xtask(&[
-            "drift",
-            "--format",
-            "json",
-            "--base",
-            dir.join("base.yaml").to_str().unwrap(),
-            "--spec",
-            dir.join("current.yaml").to_str().unwrap(),
-        ]);
+        // `"upstream": true`: base.yaml is ours, current.yaml the server's document.
+        let (base, current) = (dir.join("base.yaml"), dir.join("current.yaml"));
+        let (base, current) = (base.to_str().unwrap(), current.to_str().unwrap());
+        let output = if expected["upstream"] == true {
+            xtask(&[
+                "drift",
+                "--format",
+                "json",
+                "--spec",
+                base,
+                "--upstream",
+                current,
+            ])
+        } else {
+            xtask(&[
+                "drift", "--format", "json", "--base", base, "--spec", current,
+            ])
+        };
         let report: Value = match serde_json::from_slice(&output.stdout) {
             Ok(report) => report,
             Err(e) => {
@@ -91,8 +102,10 @@ fn listed_rules() -> Vec<String> {
     let output = xtask(&["drift", "--list-rules"]);
     assert!(output.status.success());
     let listed = String::from_utf8(output.stdout).unwrap();
+    // A rule per line; its upstream meaning follows on an indented line.
     let rules: Vec<String> = listed
         .lines()
+        .filter(|l| !l.starts_with(' '))
         .filter_map(|l| l.split_whitespace().next())
         .map(String::from)
         .collect();

@@ -61,9 +61,16 @@ impl<'a> Walk<'a> {
             return;
         }
         if b.format != a.format {
+            // Against a server: a format it adds to what it sends, or drops from what it
+            // takes, is a promise kept; ours is what the client parses and sends.
+            let breaking = self.matching.upstream.then(|| match dir {
+                // `password` is generated as a secret string, which takes any string.
+                Dir::Response => b.format.as_deref().is_some_and(|f| f != "password"),
+                Dir::Request => a.format.is_some(),
+            });
             self.out.push(
                 Rule::FormatChanged,
-                None,
+                breaking,
                 &op,
                 place.to_string(),
                 at,
@@ -75,9 +82,21 @@ impl<'a> Walk<'a> {
             );
         }
         if b.nullable != a.nullable {
+            // `required` is ours against a server. It sends null where ours has a required
+            // `T` (breaking), or no longer sends it (compatible); it refuses the null a
+            // required nullable of ours may send (breaking), or takes it (compatible).
+            let breaking = if self.matching.upstream {
+                required
+                    && match dir {
+                        Dir::Response => a.nullable,
+                        Dir::Request => b.nullable,
+                    }
+            } else {
+                required
+            };
             self.out.push(
                 Rule::NullableChanged,
-                Some(required),
+                Some(breaking),
                 &op,
                 place.to_string(),
                 at,
@@ -111,7 +130,13 @@ impl<'a> Walk<'a> {
             (None, None) => {}
             (Some(_), None) | (None, Some(_)) => self.out.push(
                 Rule::TypeChanged,
-                None,
+                // Against a server: an enum it adds to what it sends fits our plain value;
+                // one it drops from what it takes accepts our enum's values. The other way
+                // round, it sends values ours does not list or refuses values ours sends.
+                self.matching.upstream.then(|| match dir {
+                    Dir::Response => a.enumeration.is_none() && !b.open,
+                    Dir::Request => a.enumeration.is_some(),
+                }),
                 &op,
                 place.to_string(),
                 at,
@@ -131,13 +156,17 @@ impl<'a> Walk<'a> {
             ),
             (Some(before), Some(after)) => {
                 if b.open != a.open {
+                    // Against a server, a closed enum in what it sends is fewer values than
+                    // our open one keeps: compatible.
+                    let breaking = (self.matching.upstream && dir == Dir::Response && !a.open)
+                        .then_some(false);
                     self.out.push(
                         if a.open {
                             Rule::EnumOpened
                         } else {
                             Rule::EnumClosed
                         },
-                        None,
+                        breaking,
                         &op,
                         place.to_string(),
                         at,
@@ -158,10 +187,15 @@ impl<'a> Walk<'a> {
                     }
                     Dir::Response => (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded),
                 };
+                // Against a server: values it no longer sends are no trouble for our enum, and
+                // values it sends beyond ours are kept by an open one.
+                let upstream_response = self.matching.upstream && dir == Dir::Response;
+                let removed_breaking = upstream_response.then_some(false);
+                let added_breaking = upstream_response.then_some(!b.open);
                 for value in removed {
                     self.out.push(
                         removed_rule,
-                        None,
+                        removed_breaking,
                         &op,
                         place.to_string(),
                         at,
@@ -171,7 +205,7 @@ impl<'a> Walk<'a> {
                 for value in added {
                     self.out.push(
                         added_rule,
-                        None,
+                        added_breaking,
                         &op,
                         place.to_string(),
                         at,
@@ -266,9 +300,13 @@ impl<'a> Walk<'a> {
                 } else {
                     format!("property `{name}` was removed")
                 };
+                // Against a server that does not send one of our optional response
+                // properties, the client reads `None`.
+                let breaking = (self.matching.upstream && dir == Dir::Response)
+                    .then(|| b.required.contains(name));
                 self.out.push(
                     Rule::PropertyRemoved,
-                    None,
+                    breaking,
                     &op,
                     sub(name),
                     (Side::Base, before_pointer),
@@ -278,9 +316,15 @@ impl<'a> Walk<'a> {
             };
             let (was, is) = (b.required.contains(name), a.required.contains(after_name));
             if was != is {
+                // Against a server: a response property it now always sends (`is`), or a
+                // request property it no longer needs (`was`), is a promise kept.
+                let breaking = self.matching.upstream.then_some(match dir {
+                    Dir::Response => was,
+                    Dir::Request => is,
+                });
                 self.out.push(
                     Rule::RequiredChanged,
-                    None,
+                    breaking,
                     &op,
                     sub(name),
                     (Side::Current, after_pointer),
@@ -290,6 +334,9 @@ impl<'a> Walk<'a> {
                     ),
                 );
             }
+            // Whether the value must be there: the current side's in base mode (its Rust
+            // type), ours against a server (the client is generated from ours).
+            let required = if self.matching.upstream { was } else { is };
             self.schema(
                 before,
                 after,
@@ -297,7 +344,7 @@ impl<'a> Walk<'a> {
                 after_pointer,
                 &sub(name),
                 dir,
-                is,
+                required,
             );
         }
         for name in unmatched_after {
