@@ -167,6 +167,19 @@ rules! {
     SuccessStatusChanged = "success-status-changed", Breaking,
         "the success statuses changed: the generated method expects the old ones",
         upstream: "the server answers with other success statuses than ours expects";
+    DefaultChanged = "default-changed", Breaking,
+        "a request value's default changed: every call that leaves it out behaves otherwise \
+         (compatible on a response, or when only one side documents a default)",
+        upstream: "the server assumes another default than ours for a value the client leaves out";
+    SecurityChanged = "security-changed", Breaking,
+        "an operation's security changed: breaking when none of the ways to authenticate it \
+         accepted before is accepted now (bearer, OAuth 2.0 and OpenID Connect all send the \
+         bearer header), compatible when only alternatives were added or dropped",
+        upstream: "the server accepts none of the ways ours authenticates (breaking), or other ways besides";
+    ResponseHeaderRemoved = "response-header-removed", Breaking,
+        "a response header is gone: breaking when it was required (clients read it), \
+         compatible when optional",
+        upstream: "the server does not send a header ours requires (breaking), or one ours has as optional";
     ErrorStatusAdded = "error-status-added", Compatible,
         "a new error status: clients already handle errors they do not know",
         upstream: "the server documents an error ours handles as any other";

@@ -11,6 +11,7 @@ mod operations;
 mod parameters;
 mod responses;
 mod schemas;
+mod security;
 mod shape;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

@@ -211,6 +211,7 @@ impl<'a> Walk<'a> {
         self.parameters(base, current);
         self.request_body(base, current);
         self.responses(base, current);
+        self.security(base, current);
     }
 }
 

@@ -106,6 +106,7 @@ impl<'a> Walk<'a> {
             };
             let (b, b_pointer) = self.base.resolve(b.0, &b.1);
             let (a, a_pointer) = self.current.resolve(a.0, &a.1);
+            self.headers(b, a, &b_pointer, &format!("{op}: response {a_status}"));
             self.content(
                 b,
                 a,

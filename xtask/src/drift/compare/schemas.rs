@@ -111,6 +111,21 @@ impl<'a> Walk<'a> {
                 ),
             );
         }
+        if b.default != a.default {
+            // What a client that leaves the value out gets: other behaviour for every such
+            // call of a request; a response's default says nothing the client relies on.
+            let shown = |v: &Option<Value>| v.as_ref().map_or("(none)".into(), Value::to_string);
+            // A default that only one side documents is no evidence of other behaviour.
+            let both = b.default.is_some() && a.default.is_some();
+            self.out.push(
+                Rule::DefaultChanged,
+                Some(dir == Dir::Request && both),
+                &op,
+                place.to_string(),
+                at,
+                format!("default {} is now {}", shown(&b.default), shown(&a.default)),
+            );
+        }
         self.enumeration(&b, &a, place, dir);
         self.constraints(&b, &a, place, dir);
         self.properties(&b, &a, place, dir);

@@ -39,6 +39,8 @@ pub(super) struct Shape<'a> {
     pub(super) additional: Option<(&'a Value, String)>,
     pub(super) variants: Vec<(String, &'a Value, String)>,
     pub(super) constraints: BTreeMap<&'static str, Value>,
+    /// The value a server assumes when the client leaves this one out.
+    pub(super) default: Option<Value>,
 }
 
 pub(super) const CONSTRAINTS: [&str; 9] = [
@@ -93,6 +95,9 @@ impl<'a> Doc<'a> {
         }
         if let Some(format) = map.get("format").and_then(Value::as_str) {
             shape.format = Some(format.to_string());
+        }
+        if let Some(default) = map.get("default") {
+            shape.default = Some(default.clone());
         }
         if map.get("nullable") == Some(&Value::Bool(true)) {
             shape.nullable = true;
