@@ -122,6 +122,11 @@ impl ClientBuilder {
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .tcp_keepalive(Duration::from_secs(60))
+            // Servers close idle keep-alive connections (the simulator after its read
+            // timeout, 30 s by default; proxies often sooner). A pooled connection reused
+            // just as the server closes it fails the request, and an action is not retried,
+            // so idle connections are dropped well before that.
+            .pool_idle_timeout(Duration::from_secs(15))
             .user_agent(concat!("vbo365/", env!("CARGO_PKG_VERSION")))
             .tls_certs_merge(certificates)
             .tls_danger_accept_invalid_certs(self.accept_invalid_certs)

@@ -84,7 +84,8 @@ pub struct SimConfig {
     /// removed at shutdown.
     pub ca_dir: Option<PathBuf>,
     /// How long a client may take to send a request's headers, and its body: past it the
-    /// connection is closed (headers) or answered 408 (body). HTTP.sys allows 120 s for
+    /// connection is closed (headers; an idle keep-alive connection waits for the next
+    /// request's headers, so this is its keep-alive time too) or answered 408 (body). HTTP.sys allows 120 s for
     /// each; the simulator's default is shorter, so that a stuck client fails a test run
     /// fast. Default: [`DEFAULT_READ_TIMEOUT`] (30 s).
     pub read_timeout: Duration,

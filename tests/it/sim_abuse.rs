@@ -423,3 +423,36 @@ async fn a_client_that_waits_for_100_continue_gets_it_then_the_413() {
         "{answer}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_after_the_server_closed_an_idle_connection_is_sent_once_and_succeeds() {
+    // The read timeout also ends idle keep-alive connections.
+    let sim = start(true, Duration::from_secs(1)).await;
+    let client = vbo365::Client::builder(sim.base_url())
+        .add_ca_pem(sim.ca_pem().unwrap())
+        .build()
+        .unwrap();
+    client
+        .login(sim.username(), sim.password().clone())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let catalog = sim.catalog();
+    let mailbox = &catalog.mailboxes[0];
+    let restore =
+        vbo365::RestoreToOriginalLocation::new(vbo365::Credentials::device_code("C6A9DB737"))
+            .unwrap();
+    let restored = client
+        .perform(
+            catalog.sessions[0].id.into(),
+            mailbox.id.into(),
+            &mailbox.items[0].id,
+            &restore,
+        )
+        .await
+        .unwrap();
+    assert_eq!(restored.statistics().created_items_count, Some(1));
+    let copies = sim.mailbox_contents(&mailbox.email).unwrap();
+    assert_eq!(copies.len(), 1, "restored once");
+    assert_eq!(copies[0].restores, 1);
+}
