@@ -44,13 +44,67 @@ pub fn generate(spec: &openapiv3::OpenAPI, client: &syn::File) -> Result<TokenSt
     }
     let operation = operation_enum(&ops);
     let calls = calls(client, &ops)?;
+    let components = components(spec, types);
     Ok(quote! {
         #[allow(unused_imports)]
         use super::{types, ByteStream};
         #operation
         #enums
         #calls
+        #components
     })
+}
+
+/// `round_trip_component`: every component schema of the spec that has a generated type of
+/// its name, so that the spec's examples are checked against the types without a list
+/// written by hand.
+fn components(spec: &openapiv3::OpenAPI, types: &[syn::Item]) -> TokenStream {
+    let generated: std::collections::BTreeSet<String> = types
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&String> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .filter(|name| generated.contains(*name))
+        .collect();
+    let idents: Vec<Ident> = names.iter().map(|n| format_ident!("{}", n)).collect();
+    quote! {
+        /// Reads `value` as the generated type of the spec's component schema `name` (a list
+        /// of them with `array`) and writes it back: `None` for a component without a
+        /// generated type of its name. For the tests that round-trip the spec's examples.
+        #[doc(hidden)]
+        pub fn round_trip_component(
+            name: &str,
+            array: bool,
+            value: &::serde_json::Value,
+        ) -> Option<Result<::serde_json::Value, String>> {
+            fn via<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
+                array: bool,
+                value: &::serde_json::Value,
+            ) -> Result<::serde_json::Value, String> {
+                let out = if array {
+                    ::serde_json::from_value::<Vec<T>>(value.clone())
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| ::serde_json::to_value(v).map_err(|e| e.to_string()))
+                } else {
+                    ::serde_json::from_value::<T>(value.clone())
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| ::serde_json::to_value(v).map_err(|e| e.to_string()))
+                };
+                out
+            }
+            Some(match name {
+                #( #names => via::<types::#idents>(array, value), )*
+                _ => return None,
+            })
+        }
+    }
 }
 
 /// `call()` on every generated request builder: `send()`, with the error converted into the
