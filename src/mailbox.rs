@@ -85,13 +85,8 @@ impl Client {
         mailbox_id: MailboxId,
         action: &A,
     ) -> Result<A::Outcome, Error> {
-        let whole = Whole::Mailbox;
-        let answer = self
-            .send_whole(restore_session_id, mailbox_id, whole, action.action())
-            .await?;
-        A::read(answer, self.idle_timeout())
+        self.perform_typed_whole(restore_session_id, mailbox_id, Whole::Mailbox, action)
             .await
-            .map_err(|e| e.with_operation(whole.operation()))
     }
 
     /// [`Client::perform_on_mailbox`] for a run-time [`Action`]; one that a whole mailbox
@@ -116,12 +111,8 @@ impl Client {
         action: &A,
     ) -> Result<A::Outcome, Error> {
         let whole = Whole::Folder(folder_id);
-        let answer = self
-            .send_whole(restore_session_id, mailbox_id, whole, action.action())
-            .await?;
-        A::read(answer, self.idle_timeout())
+        self.perform_typed_whole(restore_session_id, mailbox_id, whole, action)
             .await
-            .map_err(|e| e.with_operation(whole.operation()))
     }
 
     /// [`Client::perform_on_folder`] for a run-time [`Action`].
@@ -139,6 +130,21 @@ impl Client {
             action,
         )
         .await
+    }
+
+    async fn perform_typed_whole<A: MailboxAction>(
+        &self,
+        restore_session_id: SessionId,
+        mailbox_id: MailboxId,
+        whole: Whole<'_>,
+        action: &A,
+    ) -> Result<A::Outcome, Error> {
+        let answer = self
+            .send_whole(restore_session_id, mailbox_id, whole, action.action())
+            .await?;
+        A::read(answer, self.idle_timeout())
+            .await
+            .map_err(|e| e.with_operation(whole.operation()))
     }
 
     async fn perform_whole(

@@ -37,20 +37,10 @@ fn https(sim: &RunningSimulator, http1_only: bool) -> reqwest::Client {
 }
 
 async fn token(sim: &RunningSimulator, http: &reqwest::Client) -> String {
-    let answer: Value = http
-        .post(format!("{}/v4/token", sim.base_url()))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", sim.username()),
-            ("password", sim.password().expose()),
-        ])
-        .send()
-        .await
+    super::sim_rules::login(http, sim).await["access_token"]
+        .as_str()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_string()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use vbo365::sim::{SimConfig, Simulator};
+use vbo365::sim::{RunningSimulator, SimConfig, Simulator};
 
 struct Portal {
     http: reqwest::Client,
@@ -15,6 +15,34 @@ struct Portal {
 }
 
 impl Portal {
+    /// `login()`: the password grant as a form, over HTTPS trusting the simulator's CA.
+    async fn log_in(sim: &RunningSimulator, username: &str, password: &str) -> Self {
+        let ca = reqwest::Certificate::from_pem(sim.ca_pem().unwrap().as_bytes()).unwrap();
+        let http = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .build()
+            .unwrap();
+        let base = format!("{}/v4/", sim.base_url());
+        let token: Value = http
+            .post(format!("{base}token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Self {
+            http,
+            base,
+            token: token["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
     /// One request as Guzzle sends it: `Authorization`, `Accept` and `Content-Type` on all.
     async fn send(
         &self,
@@ -61,32 +89,7 @@ impl Portal {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portals_exchange_flow_runs_end_to_end() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let ca = reqwest::Certificate::from_pem(sim.ca_pem().unwrap().as_bytes()).unwrap();
-    let http = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .build()
-        .unwrap();
-    let base = format!("{}/v4/", sim.base_url());
-
-    // login(): the password grant as a form.
-    let token: Value = http
-        .post(format!("{base}token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", sim.username()),
-            ("password", sim.password().expose()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let portal = Portal {
-        http,
-        base,
-        token: token["access_token"].as_str().unwrap().to_string(),
-    };
+    let portal = Portal::log_in(&sim, sim.username(), sim.password().expose()).await;
 
     // getOrganizations(), getOrganizationByID(): the date picker's bounds.
     let organizations = portal.get("Organizations").await;
@@ -256,30 +259,7 @@ async fn the_portals_exchange_flow_runs_end_to_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portals_tenant_login_explores_its_own_organization() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let ca = reqwest::Certificate::from_pem(sim.ca_pem().unwrap().as_bytes()).unwrap();
-    let http = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .build()
-        .unwrap();
-    let base = format!("{}/v4/", sim.base_url());
-    let token: Value = http
-        .post(format!("{base}token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", sim.tenant_username()),
-            ("password", sim.tenant_password().expose()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let portal = Portal {
-        http,
-        base,
-        token: token["access_token"].as_str().unwrap().to_string(),
-    };
+    let portal = Portal::log_in(&sim, sim.tenant_username(), sim.tenant_password().expose()).await;
     // getOrganization(): the tenant's own, with the date picker's bounds.
     let own = portal.get("Organization").await;
     assert_eq!(own["name"], sim.catalog().organization_name);
