@@ -390,7 +390,7 @@ pub struct SimArgs {
     /// Access token lifetime in seconds
     #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub token_lifetime: u64,
-    /// Size of exported PST files (suffixes KiB, MiB, GiB)
+    /// Size of exported PST files, from 64KiB; larger when the items need more (suffixes KiB, MiB, GiB)
     #[arg(long, default_value = "1MiB", value_parser = parse_size)]
     pub pst_size: u64,
     /// Directory to write the CA certificate into (default: a temporary one)

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 pub use data::{Attachment, Catalog, FolderData, ItemData, MailboxData, Person, SessionSeed};
 pub use http::limits::{BODY_LIMIT, DEFAULT_READ_TIMEOUT};
+pub use pst::{MIN_PST_SIZE, PADDING_FOLDER as PST_PADDING_FOLDER, pattern_at as pst_padding_at};
 pub use state::{RestoredItem, SentAttachment, SentMessage};
 
 use crate::SecretString;
@@ -68,7 +69,8 @@ pub struct SimConfig {
     /// believes; beyond it `start` refuses the config). Default: 60 minutes, like the real
     /// server.
     pub token_lifetime: Duration,
-    /// Size in bytes of the PST that `exportToPst` returns, from 564 (a PST header) to 1 TiB.
+    /// Size in bytes of the PSTs that `exportToPst` returns, from 64 KiB to 1 TiB: the PST
+    /// is padded to it, and is larger when its messages need more.
     /// Default: 1 MiB.
     pub pst_size: u64,
     /// The account that `createToken` accepts. Default: [`DEFAULT_USERNAME`].

@@ -68,6 +68,8 @@ mod sim_links;
 #[cfg(feature = "sim")]
 mod sim_mailbox;
 #[cfg(feature = "sim")]
+mod sim_pst;
+#[cfg(feature = "sim")]
 mod sim_rules;
 #[cfg(feature = "sim")]
 mod sim_transport;

@@ -106,15 +106,20 @@ async fn an_export_over_the_limit_is_a_zip_of_psts() {
     let extra_len = u16::from_le_bytes([head[28], head[29]]) as usize;
     let name = std::str::from_utf8(&head[30..30 + name_len]).unwrap();
     assert!(name.ends_with("_001.pst"), "{name}");
+    // Streamed: the CRC and sizes follow the data (flag bit 3), and the central directory
+    // holds them; the unit tests and `cargo xtask contract` read those.
     assert_eq!(
-        u32::from_le_bytes(head[22..26].try_into().unwrap()),
-        1 << 30,
-        "the first part is the limit"
+        u16::from_le_bytes([head[6], head[7]]) & 0x08,
+        0x08,
+        "a data descriptor"
     );
+    assert_eq!(&head[14..26], &[0; 12], "CRC and sizes come after the data");
     assert_eq!(&head[30 + name_len + extra_len..][..4], b"!BDN");
     drop(file);
-    // The PST size of later exports can be changed, but not below a PST header.
+    // The PST size of later exports can be changed, but not below the smallest PST size.
     assert!(sim.set_pst_size(100).is_err());
+    assert!(sim.set_pst_size(vbo365::sim::MIN_PST_SIZE - 1).is_err());
+    sim.set_pst_size(vbo365::sim::MIN_PST_SIZE).unwrap();
     sim.shutdown().await.unwrap();
 }
 

@@ -2,6 +2,10 @@
 //! exactly as it arrives and answers from a script, including broken answers: bodies cut off,
 //! shorter than announced, or stalled. Small on purpose: what it records is the raw wire.
 
+/// Reading PST files back with Microsoft's `outlook-pst`.
+#[cfg(feature = "sim")]
+pub mod pst;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

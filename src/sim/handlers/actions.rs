@@ -106,15 +106,8 @@ impl Sim {
             types::MailboxItemAction::ExportToPst(o) => o.content_keywords.as_deref(),
             _ => None,
         };
-        let in_folder = |item: &ItemData| {
-            folder.is_none_or(|f| {
-                item.folder_path == f.path
-                    || item
-                        .folder_path
-                        .strip_prefix(&f.path)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-        };
+        let in_folder =
+            |item: &ItemData| folder.is_none_or(|f| in_subtree(&item.folder_path, &f.path));
         let items: Vec<&ItemData> = mailbox
             .items
             .iter()
@@ -153,7 +146,18 @@ impl Sim {
                         .and_then(|v| u64::try_from(v).ok()),
                     _ => None,
                 };
-                let export = pst::export(size, split_at, &stem);
+                let folders: Vec<&str> = match scope {
+                    Scope::Items => Vec::new(),
+                    Scope::Mailbox => mailbox.folders.iter().map(|f| f.path.as_str()).collect(),
+                    Scope::Folder(folder) => mailbox
+                        .folders
+                        .iter()
+                        .filter(|f| in_subtree(&f.path, &folder.path))
+                        .map(|f| f.path.as_str())
+                        .collect(),
+                };
+                let content = pst::mailbox_of(&mailbox.name, folders, items);
+                let export = pst::export(&content, size, split_at, &stem);
                 let extension = if export.zip { "zip" } else { "pst" };
                 let length = export.len();
                 Ok(file(
@@ -295,6 +299,14 @@ impl Sim {
 }
 
 /// What an action applies to, where that changes what it does.
+/// Whether `path` is the folder `top` or one of its subfolders.
+fn in_subtree(path: &str, top: &str) -> bool {
+    path == top
+        || path
+            .strip_prefix(top)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Scope<'a> {
     /// One item or a list of items.
