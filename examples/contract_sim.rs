@@ -1,6 +1,6 @@
 //! The simulator side of `cargo xtask contract`: starts the simulator in this process on a
-//! random port over HTTPS, saves an MSG and a split PST export through the `vbo365` client
-//! for the independent Python readers, prints one JSON line describing it all, and serves
+//! random port over HTTPS, saves an MSG, a whole-mailbox PST and a split PST export through
+//! the `vbo365` client for the independent readers (Python's, and `readpst`), prints one JSON line describing it all, and serves
 //! until its standard input closes.
 //!
 //! It is an example rather than part of xtask because xtask must build even when the spec
@@ -87,6 +87,17 @@ async fn main() -> Result<()> {
         .await?;
     save(outcome, &msg_path).await?;
 
+    // The whole mailbox as one PST, for readpst to extract and compare.
+    let pst_path = out.join("mailbox.pst");
+    let outcome = client
+        .perform_action_on_mailbox(
+            session.session_id(),
+            mailbox.mailbox_id(),
+            &Action::export_to_pst(),
+        )
+        .await?;
+    save(outcome, &pst_path).await?;
+
     let zip_path = out.join("export.zip");
     sim.set_pst_size(SPLIT_EXPORT_SIZE)?;
     let outcome = client
@@ -126,7 +137,25 @@ async fn main() -> Result<()> {
             "body": item.body,
             "attachment": item.attachment.name,
         },
+        "pst": {
+            "path": pst_path,
+            "store": mailbox.name,
+            "messages": mailbox.items.iter().map(|i| json!({
+                "folder": i.folder_path,
+                "subject": i.subject,
+                "from": format!("{} <{}>", i.from.name, i.from.email),
+                "to": i.to.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+                "cc": i.cc.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+                "body": i.body,
+                "attachment": i.attachment.name,
+                "attachment_crc32": crc32fast::hash(&i.attachment.content),
+            })).collect::<Vec<_>>(),
+        },
         "zip": {
+            "item": {
+                "folder": item.folder_path,
+                "subject": item.subject,
+            },
             "path": zip_path,
             "length": zip_len,
             "pst_total": SPLIT_EXPORT_SIZE,

@@ -286,3 +286,49 @@ async fn a_pst_is_padded_to_its_size_by_a_message_outside_the_mail_folders() {
     std::fs::remove_file(&path).unwrap();
     sim.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_of_thousands_of_items_exports_with_tables_over_many_blocks() {
+    // Thousands of rows take the contents table's row matrix and row index past one heap
+    // block: the multi-block heap, the BTH's intermediate levels and the XBLOCK of rows.
+    let sim = Simulator::start(SimConfig {
+        tls: false,
+        extra_items: 3000,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::builder(sim.base_url()).build().unwrap();
+    client
+        .login(sim.username(), sim.password().clone())
+        .await
+        .unwrap();
+    let catalog = sim.catalog();
+    let mailbox = &catalog.mailboxes[0];
+    let path = tempfile::tempdir().unwrap().keep().join("big.pst");
+    let outcome = client
+        .perform_on_mailbox(
+            SessionId::from(catalog.sessions[0].id),
+            MailboxId::from(mailbox.id),
+            &ExportToPst::new(),
+        )
+        .await
+        .unwrap();
+    save_file(outcome, &path).await;
+    let dump = read_pst(&path).unwrap();
+    for f in &mailbox.folders {
+        let items: Vec<&ItemData> = mailbox
+            .items
+            .iter()
+            .filter(|i| i.folder_path == f.path)
+            .collect();
+        let dumped = folder(&dump.ipm_folders, &f.path);
+        assert_eq!(dumped.messages.len(), items.len(), "{}", f.path);
+        for (message, item) in dumped.messages.iter().zip(&items).step_by(97) {
+            assert_is(message, item);
+        }
+    }
+    assert!(mailbox.items.len() > 3000);
+    std::fs::remove_file(&path).unwrap();
+    sim.shutdown().await.unwrap();
+}

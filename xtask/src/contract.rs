@@ -417,6 +417,8 @@ const READERS: &str = include_str!("contract/readers.py");
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     let venv = python_env(root)?;
+    // readpst (libpst), an independent reader of the simulator's PST exports.
+    crate::tools::ensure_debian(&[("readpst", "pst-utils")], "the contract")?;
     let out = root.join("target/contract");
     std::fs::create_dir_all(&out)?;
     let spec_path = root.join("openapi/vbo-v4.yaml");
@@ -523,7 +525,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         bail!("schemathesis found failures; see its report above");
     }
     if !files_ok {
-        bail!("the simulator's MSG or ZIP did not pass the independent readers");
+        bail!("the simulator's MSG, PST or ZIP did not pass the independent readers");
     }
     // A gigabyte per run is not worth keeping once it passed; a failing one stays to look at.
     if let Some(zip) = ready["zip"]["path"].as_str() {

@@ -88,3 +88,47 @@ pub fn npm_tools(root: &Path) -> anyhow::Result<PathBuf> {
     std::fs::write(&stamp, lock)?;
     Ok(dir.join("node_modules/.bin"))
 }
+
+/// Makes sure that `programs` (program, Debian package) are on the PATH, installing the
+/// packages of those that are not with apt-get (as root, the usual case here and in CI).
+pub fn ensure_debian(programs: &[(&str, &str)], who: &str) -> anyhow::Result<()> {
+    let on_path = |program: &str| {
+        Path::new(program).is_absolute() && Path::new(program).exists()
+            || std::env::var_os("PATH").is_some_and(|path| {
+                std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
+            })
+    };
+    let missing: Vec<&str> = programs
+        .iter()
+        .filter(|(program, _)| !on_path(program))
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("{who}: installing {} with apt-get", missing.join(", "));
+    let apt = |args: &[&str]| -> anyhow::Result<()> {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .with_context(|| {
+                format!(
+                    "starting apt-get ({who} installs {} with it)",
+                    missing.join(", ")
+                )
+            })?;
+        if !status.success() {
+            bail!(
+                "apt-get {} failed ({status}); install {} by hand (as root)",
+                args.join(" "),
+                missing.join(" ")
+            );
+        }
+        Ok(())
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend(&missing);
+    apt(&install)
+}

@@ -261,41 +261,10 @@ pub fn vm_hwm_kib(pid: u32) -> anyhow::Result<u64> {
 /// Makes sure that the external programs of the bench are there, installing the Debian
 /// packages that bring them when they are not (as root, the usual case here and in CI).
 pub fn ensure_programs() -> anyhow::Result<()> {
-    let missing: Vec<&str> = [("curl", "curl"), (GNU_TIME, "time"), ("dd", "coreutils")]
-        .into_iter()
-        .filter(|(program, _)| {
-            !Command::new(program)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .map(|(_, package)| package)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    println!("bench: installing {} with apt-get", missing.join(", "));
-    let apt = |args: &[&str]| -> anyhow::Result<()> {
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .context("starting apt-get (the bench installs curl and time with it)")?;
-        if !status.success() {
-            bail!(
-                "apt-get {} failed ({status}); install {} by hand (as root)",
-                args.join(" "),
-                missing.join(" ")
-            );
-        }
-        Ok(())
-    };
-    apt(&["update", "-qq"])?;
-    let mut install = vec!["install", "-y", "-qq"];
-    install.extend(&missing);
-    apt(&install)
+    crate::tools::ensure_debian(
+        &[("curl", "curl"), (GNU_TIME, "time"), ("dd", "coreutils")],
+        "the bench",
+    )
 }
 
 #[cfg(test)]
