@@ -4,6 +4,8 @@
 use serde_json::Value;
 
 use super::cli::json_of;
+use crate::sim_pst::{assert_is, folder};
+use crate::support::pst::read_pst;
 
 #[test]
 fn the_demo_writes_its_files_and_reports_every_step() {
@@ -29,6 +31,39 @@ fn the_demo_writes_its_files_and_reports_every_step() {
         };
         assert!(bytes.starts_with(magic), "{path}");
     }
+    // The PSTs open in an independent reader and hold the simulator's data: the item in
+    // export.pst, every item of the mailbox in mailbox.pst.
+    let catalog = vbo365::sim::Catalog::generate_with(vbo365::sim::SimConfig::default().seed, 0);
+    let mailbox = catalog
+        .mailboxes
+        .iter()
+        .find(|m| report["mailbox"] == m.email)
+        .unwrap();
+    let item = mailbox
+        .item(report["item"]["id"].as_str().unwrap())
+        .unwrap();
+    let export = read_pst(&dir.path().join("export.pst")).unwrap();
+    let [message] = folder(&export.ipm_folders, &item.folder_path)
+        .messages
+        .as_slice()
+    else {
+        panic!("the item alone in its folder")
+    };
+    assert_is(message, item);
+    let whole = read_pst(&dir.path().join("mailbox.pst")).unwrap();
+    let exported: usize = whole.ipm_folders.iter().map(|f| f.messages.len()).sum();
+    assert_eq!(exported, mailbox.items.len());
+    for f in &mailbox.folders {
+        let items = mailbox.items.iter().filter(|i| i.folder_path == f.path);
+        for (message, item) in folder(&whole.ipm_folders, &f.path)
+            .messages
+            .iter()
+            .zip(items)
+        {
+            assert_is(message, item);
+        }
+    }
+
     // Restores: created, then skipped when repeated, then into the other mailbox.
     let restores = report["restores"].as_array().unwrap();
     assert_eq!(restores.len(), 3);

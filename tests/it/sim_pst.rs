@@ -48,7 +48,7 @@ fn filetime(time: chrono::DateTime<chrono::Utc>) -> i64 {
 }
 
 /// Checks that `message` is `item`, property by property.
-fn assert_is(message: &MessageDump, item: &ItemData) {
+pub fn assert_is(message: &MessageDump, item: &ItemData) {
     let what = &item.subject;
     assert_eq!(
         message.subject.as_deref(),
@@ -125,7 +125,7 @@ fn assert_is(message: &MessageDump, item: &ItemData) {
     );
 }
 
-fn folder<'a>(folders: &'a [FolderDump], path: &str) -> &'a FolderDump {
+pub fn folder<'a>(folders: &'a [FolderDump], path: &str) -> &'a FolderDump {
     folders.iter().find(|f| f.path == path).unwrap_or_else(|| {
         panic!(
             "no folder {path} in {:?}",

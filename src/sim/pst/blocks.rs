@@ -364,7 +364,7 @@ mod tests {
     }
 
     #[test]
-    fn the_pattern_continues_across_blocks() {
+    fn the_padding_text_repeats_block_by_block() {
         let across = pattern_at(MAX_BLOCK_DATA as u64 - 3, 6);
         assert_eq!(&across[..3], &pattern().0[MAX_BLOCK_DATA - 3..]);
         assert_eq!(&across[3..], &pattern().0[..3]);

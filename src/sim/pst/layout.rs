@@ -332,7 +332,7 @@ impl Layout {
     }
 
     /// Region `r`, with its maps, cut at the end of the file.
-    fn region(&self, r: u64, first_block: &mut usize) -> Bytes {
+    pub fn region(&self, r: u64) -> Bytes {
         let start = region_start(r);
         let end = (start + REGION).min(self.eof);
         let mut out = vec![0u8; (end - start) as usize];
@@ -344,13 +344,12 @@ impl Layout {
                 bits[unit / 8] |= 0x80 >> (unit % 8);
             }
         };
-        while let Some(block) = self
-            .blocks
-            .get(*first_block)
-            .filter(|b| b.ib < start + REGION)
+        let first = self.blocks.partition_point(|b| b.ib < start);
+        for block in self.blocks[first..]
+            .iter()
+            .take_while(|b| b.ib < start + REGION)
         {
             mark(&mut out, block.ib, &block.bytes);
-            *first_block += 1;
         }
         if let Some(k) = r.checked_sub(self.padding_region) {
             let units = self.padding.units();
@@ -405,9 +404,21 @@ impl Layout {
 
     /// The file, one region per chunk.
     pub fn chunks(self) -> impl Iterator<Item = Bytes> + Send {
-        let mut first_block = 0;
         let prefix = self.prefix();
         let regions = self.regions();
-        std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r, &mut first_block)))
+        std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r)))
+    }
+
+    /// The bytes at `offset`, up to the end of their region: the file read at random, as a
+    /// reader does, without producing what comes before.
+    #[cfg(test)]
+    pub fn read_at(&self, offset: u64) -> Bytes {
+        if offset < AMAP_FIRST {
+            return self.prefix().slice(offset as usize..);
+        }
+        let r = (offset - AMAP_FIRST) / REGION;
+        let region = self.region(r);
+        let at = ((offset - region_start(r)) as usize).min(region.len());
+        region.slice(at..)
     }
 }

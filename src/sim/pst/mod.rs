@@ -110,6 +110,12 @@ impl Pst {
         self.layout.len()
     }
 
+    /// The bytes from `offset` to the end of their region, for readers in the tests.
+    #[cfg(test)]
+    fn read_at(&self, offset: u64) -> Bytes {
+        self.layout.read_at(offset)
+    }
+
     /// The file as chunks of one allocation map region (248 KiB) at most.
     pub fn chunks(self) -> impl Iterator<Item = Bytes> + Send {
         self.layout.chunks()
@@ -298,3 +304,6 @@ pub fn export(mailbox: &Mailbox<'_>, size: u64, split_at: Option<u64>, name: &st
         .collect();
     Export { parts, zip: true }
 }
+
+#[cfg(test)]
+mod tests;

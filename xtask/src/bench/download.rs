@@ -143,6 +143,9 @@ impl Medium {
     }
 }
 
+/// The most the simulator may hold while it streams a PST of any size.
+pub const SIM_RSS_LIMIT_KIB: u64 = 64 * 1024;
+
 /// Measures every tool at `bytes` on each medium, `runs` times each, interleaved so that noise
 /// spreads evenly. Every file is checked for its size and deleted after its run. One result
 /// per medium.
@@ -189,6 +192,7 @@ pub fn measure(
         // The ceiling's source: the same bytes, fetched once, in the page cache (or tmpfs).
         run(&curl(&source))?;
         check_size(&source, bytes)?;
+        check_opens(&source, scratch)?;
         run(&Cmd::new("sync"))?;
         commands.push(format!(
             "{}  # once, untimed: the ceiling's source",
@@ -293,6 +297,13 @@ pub fn measure(
         });
     }
     let sim_rss_kib = sim.peak_rss_kib().ok();
+    // The PST is generated as it streams: the simulator's memory must not grow with it.
+    if let Some(kib) = sim_rss_kib.filter(|kib| *kib > SIM_RSS_LIMIT_KIB) {
+        bail!(
+            "the simulator's peak RSS was {kib} KiB while streaming {bytes}-byte PSTs, over the \
+             {SIM_RSS_LIMIT_KIB} KiB (64 MiB) it may use"
+        );
+    }
     for result in &mut results {
         result.sim_rss_kib = sim_rss_kib;
     }
@@ -333,6 +344,46 @@ fn check_size(file: &Path, bytes: u64) -> anyhow::Result<()> {
         bail!("{} has {len} bytes, expected {bytes}", file.display());
     }
     Ok(())
+}
+
+/// Checks that the exported PST is one that a reader opens: readpst (libpst) extracts the
+/// exported item from it. Its padding lies outside the IPM subtree, which readpst extracts, so
+/// this reads the file's B-trees and the item, not gigabytes of padding.
+fn check_opens(pst: &Path, scratch: &Path) -> anyhow::Result<()> {
+    let out = scratch.join("readpst");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    run(&Cmd::new("readpst")
+        .args(["-q", "-D", "-j0", "-e", "-o"])
+        .arg(&out)
+        .arg(pst))
+    .with_context(|| format!("readpst could not read the exported {}", pst.display()))?;
+    let messages = walk_files(&out)?
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "eml"))
+        .count();
+    let _ = std::fs::remove_dir_all(&out);
+    if messages != 1 {
+        bail!(
+            "readpst found {messages} messages in the exported {}, expected the one item",
+            pst.display()
+        );
+    }
+    Ok(())
+}
+
+/// Every file under `dir`.
+fn walk_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(walk_files(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
 }
 
 /// Deletes a run's file and flushes what is still dirty, untimed, so that the next run starts

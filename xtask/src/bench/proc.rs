@@ -262,7 +262,12 @@ pub fn vm_hwm_kib(pid: u32) -> anyhow::Result<u64> {
 /// packages that bring them when they are not (as root, the usual case here and in CI).
 pub fn ensure_programs() -> anyhow::Result<()> {
     crate::tools::ensure_debian(
-        &[("curl", "curl"), (GNU_TIME, "time"), ("dd", "coreutils")],
+        &[
+            ("curl", "curl"),
+            (GNU_TIME, "time"),
+            ("dd", "coreutils"),
+            ("readpst", "pst-utils"),
+        ],
         "the bench",
     )
 }

@@ -81,8 +81,11 @@ pub(super) fn render_downloads(md: &mut String, downloads: &[SizeResult]) {
         if let Some(kib) = size.sim_rss_kib {
             let _ = writeln!(
                 md,
-                "\nThe simulator's own peak RSS (not counted above): {}.",
-                mib_kib(kib)
+                "\nThe simulator's own peak RSS (not counted above), generating the PST as it \
+                 streams: {} (at most {}: {}). readpst opened the PST and found the item.",
+                mib_kib(kib),
+                mib_kib(super::super::download::SIM_RSS_LIMIT_KIB),
+                pass(kib <= super::super::download::SIM_RSS_LIMIT_KIB)
             );
         }
         md.push('\n');
