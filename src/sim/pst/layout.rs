@@ -409,6 +409,27 @@ impl Layout {
         std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r)))
     }
 
+    /// What the B-trees say is allocated, as (offset, length): every block the block B-tree
+    /// lists, at its size on disk, and every B-tree page.
+    #[cfg(test)]
+    pub fn allocations(&self) -> Vec<(u64, u64)> {
+        let count = self.blocks.len() as u64 + self.padding.units();
+        let blocks = (0..count).map(|i| {
+            let (bref, cb) = self.bbt_entry(i);
+            (bref.ib, ndb::block_size(usize::from(cb)))
+        });
+        let pages = (0..self.bbt.pages() + self.nbt.pages()).map(|j| (self.page_ib(j), PAGE));
+        let mut all: Vec<(u64, u64)> = blocks.chain(pages).collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// The regions of the file.
+    #[cfg(test)]
+    pub fn region_count(&self) -> u64 {
+        self.regions()
+    }
+
     /// The bytes at `offset`, up to the end of their region: the file read at random, as a
     /// reader does, without producing what comes before.
     #[cfg(test)]

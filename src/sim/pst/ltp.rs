@@ -8,6 +8,8 @@ use super::node::{Data, Subnode};
 
 /// The largest heap allocation ([MS-PST] 2.3.1.1).
 const MAX_ALLOC: usize = 3580;
+/// A heap block's most allocations: a HID's 11-bit index.
+const MAX_ALLOCS: usize = 2047;
 /// A heap block's most bytes: a data block's.
 const MAX_HEAP_BLOCK: usize = super::ndb::MAX_BLOCK_DATA;
 
@@ -94,7 +96,10 @@ impl Heap {
     fn alloc(&mut self, data: Vec<u8>) -> u32 {
         debug_assert!(data.len() <= MAX_ALLOC);
         let last = self.blocks.len() - 1;
-        if Self::block_len(last, &self.blocks[last], data.len().max(1)) > MAX_HEAP_BLOCK {
+        // A HID numbers allocations with 11 bits: at most 2047 per block.
+        if Self::block_len(last, &self.blocks[last], data.len().max(1)) > MAX_HEAP_BLOCK
+            || self.blocks[last].len() >= MAX_ALLOCS
+        {
             self.blocks.push(Vec::new());
         }
         let block = self.blocks.len() - 1;

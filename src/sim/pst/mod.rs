@@ -110,6 +110,11 @@ impl Pst {
         self.layout.len()
     }
 
+    #[cfg(test)]
+    fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// The bytes from `offset` to the end of their region, for readers in the tests.
     #[cfg(test)]
     fn read_at(&self, offset: u64) -> Bytes {

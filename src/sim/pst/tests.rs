@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use outlook_pst::ltp::prop_context::PropertyValue;
 use outlook_pst::ltp::table_context::TableRowData;
+use outlook_pst::messaging::attachment::Attachment as _;
 use outlook_pst::messaging::folder::Folder;
+use outlook_pst::messaging::message::Message as _;
 use outlook_pst::messaging::store::{Store, UnicodeStore};
 use outlook_pst::ndb::node_id::NodeId;
 
@@ -184,4 +186,115 @@ fn the_same_content_gives_the_same_bytes() {
             .collect()
     };
     assert_eq!(bytes(), bytes());
+}
+
+#[test]
+fn values_too_large_for_the_heap_go_to_subnodes_and_read_back() {
+    // A body past a heap allocation (3580 bytes) and an attachment past a data block (8176
+    // bytes), in subnodes of the message and of the attachment, the second under an XBLOCK.
+    let body: String = (0..400)
+        .map(|i| format!("line {i} of a long body\r\n"))
+        .collect();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let mut mailbox = sample(&["big"]);
+    mailbox.messages[0].body = &body;
+    mailbox.messages[0].attachments = vec![Attachment {
+        name: "data.bin",
+        content: Content::Bytes(&data),
+    }];
+    let bytes: Vec<u8> = Pst::new(&mailbox, 1 << 20)
+        .chunks()
+        .flat_map(|c| c.to_vec())
+        .collect();
+    let store = open_bytes(bytes);
+    let entry = |nid: u32| store.properties().make_entry_id(NodeId::from(nid)).unwrap();
+    let ipm = store
+        .open_folder(&store.properties().ipm_sub_tree_entry_id().unwrap())
+        .unwrap();
+    let inbox = ipm
+        .hierarchy_table()
+        .unwrap()
+        .rows_matrix()
+        .map(|r| store.open_folder(&entry(u32::from(r.id()))).unwrap())
+        .find(|f| f.properties().display_name().is_ok_and(|n| n == "Inbox"))
+        .unwrap();
+    let row = inbox
+        .contents_table()
+        .unwrap()
+        .rows_matrix()
+        .next()
+        .map(|r| u32::from(r.id()))
+        .unwrap();
+    let nid = NodeId::from(row);
+    let message = outlook_pst::messaging::message::UnicodeMessage::read(
+        store.clone(),
+        &store.properties().make_entry_id(nid).unwrap(),
+        None,
+    )
+    .unwrap();
+    match message.properties().get(0x1000) {
+        Some(PropertyValue::Unicode(s)) => {
+            assert_eq!(String::from_utf16(s.buffer()).unwrap(), body)
+        }
+        other => panic!("a body, not {other:?}"),
+    }
+    let table = message.attachment_table().unwrap();
+    let row = table.rows_matrix().next().unwrap();
+    let attachment = outlook_pst::messaging::attachment::UnicodeAttachment::read(
+        message.clone(),
+        NodeId::from(u32::from(row.id())),
+        None,
+    )
+    .unwrap();
+    match attachment.data() {
+        Some(outlook_pst::messaging::attachment::AttachmentData::Binary(value)) => {
+            assert_eq!(value.buffer(), data.as_slice())
+        }
+        _ => panic!("binary attachment data"),
+    }
+}
+
+#[test]
+fn the_allocation_maps_mark_exactly_what_the_b_trees_hold() {
+    // Blocks, padding and B-tree pages across several regions; the padding's units fill
+    // regions whole, the pages start after them.
+    let subjects = ["one", "two", "three"];
+    let pst = Pst::new(&sample(&subjects), 20 << 20);
+    let layout = pst.layout();
+    let allocations = layout.allocations();
+    for pair in allocations.windows(2) {
+        assert!(pair[0].0 + pair[0].1 <= pair[1].0, "overlap: {pair:?}");
+    }
+    const REGION: u64 = 0x3E000;
+    for r in 0..layout.region_count() {
+        let start = 0x4400 + r * REGION;
+        let region = layout.read_at(start);
+        let amap = &region[..512];
+        assert_eq!(&amap[496..498], &[0x84, 0x84], "region {r}: an AMap page");
+        assert_eq!(
+            u32::from_le_bytes(amap[500..504].try_into().unwrap()),
+            ndb::crc(&amap[..496])
+        );
+        assert_eq!(
+            u64::from_le_bytes(amap[504..512].try_into().unwrap()),
+            start,
+            "its ID is its offset"
+        );
+        let mut expected = [0u8; 496];
+        let map_pages = if r % 8 == 0 { 2 } else { 1 };
+        for unit in 0..map_pages * 8 {
+            expected[unit / 8] |= 0x80 >> (unit % 8);
+        }
+        for &(ib, len) in allocations
+            .iter()
+            .filter(|(ib, _)| *ib >= start && *ib < start + REGION)
+        {
+            assert!(ib + len <= start + REGION, "{ib:#x}+{len} crosses a region");
+            assert_eq!(ib % 64, 0);
+            for unit in (ib - start) / 64..(ib - start + len).div_ceil(64) {
+                expected[unit as usize / 8] |= 0x80 >> (unit % 8);
+            }
+        }
+        assert_eq!(&amap[..496], &expected[..], "region {r}'s allocation bits");
+    }
 }
