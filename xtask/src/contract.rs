@@ -79,7 +79,9 @@ fn start_simulator(root: &Path, out: &Path, password: &str) -> anyhow::Result<(S
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     let binary = target.join("debug/examples/contract_sim");
-    println!("    starting the simulator and saving an MSG and a split 1 GiB export ...");
+    println!(
+        "    starting the simulator and saving an MSG, a mailbox PST and a split 1 GiB export ..."
+    );
     let mut child = Command::new(&binary)
         .arg(out)
         .env("VBO365_CONTRACT_PASSWORD", password)
@@ -99,6 +101,34 @@ fn start_simulator(root: &Path, out: &Path, password: &str) -> anyhow::Result<(S
     }
     let ready: Value = serde_json::from_str(&line).context("parsing the ready line")?;
     Ok((process, ready))
+}
+
+/// Runs `vbo demo`, the README's main job, into `dir`, and returns its JSON report: its PSTs
+/// go to readpst too.
+fn run_demo(root: &Path, dir: &Path) -> anyhow::Result<Value> {
+    let _ = std::fs::remove_dir_all(dir);
+    let output = cargo(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "vbo365",
+            "--bin",
+            "vbo",
+            "--",
+            "-o",
+            "json",
+            "demo",
+            "--out",
+        ])
+        .arg(dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running vbo demo")?;
+    if !output.status.success() {
+        bail!("vbo demo failed ({})", output.status);
+    }
+    serde_json::from_slice(&output.stdout).context("parsing vbo demo's JSON report")
 }
 
 /// Follows a local `$ref`.
@@ -512,11 +542,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         println!("    excused by a spec exception: {n} x {what}");
     }
 
+    let demo = run_demo(root, &out.join("demo"))?;
     let readers = out.join("readers.py");
     std::fs::write(&readers, READERS)?;
     let files_ok = Command::new(venv.join("bin/python"))
         .arg(&readers)
         .arg(ready.to_string())
+        .arg(demo.to_string())
         .status()
         .context("running the Python readers")?
         .success();

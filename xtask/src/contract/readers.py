@@ -107,6 +107,20 @@ for folder, messages in wanted.items():
 print(f"    PST: readpst extracted {checked} of {len(expected['messages'])} messages in "
       f"{len(wanted)} folders with the expected subject, sender, to, cc, body and attachment")
 
+demo = json.loads(sys.argv[2])
+demo_files = {os.path.basename(f["path"]): f["path"] for f in demo["files"]}
+subject = demo["item"]["subject"]
+try:
+    item = [m for ms in readpst(demo_files["export.pst"]).values() for m in ms]
+    whole = [m for ms in readpst(demo_files["mailbox.pst"]).values() for m in ms]
+    if [str(m["subject"]) for m in item] != [subject]:
+        failures.append(f"demo: export.pst holds {[str(m['subject']) for m in item]}, expected [{subject!r}]")
+    if subject not in [str(m["subject"]) for m in whole] or len(whole) < 2:
+        failures.append(f"demo: mailbox.pst holds {len(whole)} messages, without {subject!r}")
+    print(f"    demo: readpst extracted {len(item)} message from export.pst and {len(whole)} from mailbox.pst")
+except RuntimeError as error:
+    failures.append(f"demo: {error}")
+
 expected = ready["zip"]
 with zipfile.ZipFile(expected["path"]) as archive:
     bad = archive.testzip()
