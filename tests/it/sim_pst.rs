@@ -10,10 +10,17 @@ use vbo365::{Action, ActionOutcome, Client, ExportToPst, ItemIds, MailboxId, Ses
 use crate::support::pst::{FolderDump, MessageDump, read_pst};
 
 async fn start(pst_size: u64) -> (RunningSimulator, Client) {
-    let sim = Simulator::start(SimConfig {
-        tls: false,
+    start_with(SimConfig {
         pst_size,
         ..SimConfig::default()
+    })
+    .await
+}
+
+async fn start_with(config: SimConfig) -> (RunningSimulator, Client) {
+    let sim = Simulator::start(SimConfig {
+        tls: false,
+        ..config
     })
     .await
     .unwrap();
@@ -291,18 +298,11 @@ async fn a_pst_is_padded_to_its_size_by_a_message_outside_the_mail_folders() {
 async fn a_mailbox_of_thousands_of_items_exports_with_tables_over_many_blocks() {
     // Thousands of rows take the contents table's row matrix and row index past one heap
     // block: the multi-block heap, the BTH's intermediate levels and the XBLOCK of rows.
-    let sim = Simulator::start(SimConfig {
-        tls: false,
+    let (sim, client) = start_with(SimConfig {
         extra_items: 3000,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let client = Client::builder(sim.base_url()).build().unwrap();
-    client
-        .login(sim.username(), sim.password().clone())
-        .await
-        .unwrap();
+    .await;
     let catalog = sim.catalog();
     let mailbox = &catalog.mailboxes[0];
     let path = tempfile::tempdir().unwrap().keep().join("big.pst");

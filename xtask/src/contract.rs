@@ -107,20 +107,8 @@ fn start_simulator(root: &Path, out: &Path, password: &str) -> anyhow::Result<(S
 /// go to readpst too.
 fn run_demo(root: &Path, dir: &Path) -> anyhow::Result<Value> {
     let _ = std::fs::remove_dir_all(dir);
-    let output = cargo(root)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "vbo365",
-            "--bin",
-            "vbo",
-            "--",
-            "-o",
-            "json",
-            "demo",
-            "--out",
-        ])
+    let output = crate::tools::vbo(root)
+        .args(["-o", "json", "demo", "--out"])
         .arg(dir)
         .stderr(Stdio::inherit())
         .output()

@@ -4,7 +4,6 @@
 //! fresh directory and checks that every page is there and names its command.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, bail};
 
@@ -27,22 +26,7 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    crate::tools::run(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root)
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "vbo365",
-                "--bin",
-                "vbo",
-                "--",
-                "man",
-                "--out",
-            ])
-            .arg(&out),
-    )?;
+    crate::tools::run(crate::tools::vbo(root).args(["man", "--out"]).arg(&out))?;
     let mut pages: Vec<String> = std::fs::read_dir(&out)?
         .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
         .collect::<anyhow::Result<_>>()?;

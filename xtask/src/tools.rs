@@ -132,3 +132,18 @@ pub fn ensure_debian(programs: &[(&str, &str)], who: &str) -> anyhow::Result<()>
     install.extend(&missing);
     apt(&install)
 }
+
+/// `cargo run` of this tree's `vbo`, ready for its arguments.
+pub fn vbo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root).args([
+        "run",
+        "--quiet",
+        "--package",
+        "vbo365",
+        "--bin",
+        "vbo",
+        "--",
+    ]);
+    command
+}
