@@ -146,18 +146,8 @@ impl Sim {
                         .and_then(|v| u64::try_from(v).ok()),
                     _ => None,
                 };
-                let folders: Vec<&str> = match scope {
-                    Scope::Items => Vec::new(),
-                    Scope::Mailbox => mailbox.folders.iter().map(|f| f.path.as_str()).collect(),
-                    Scope::Folder(folder) => mailbox
-                        .folders
-                        .iter()
-                        .filter(|f| in_subtree(&f.path, &folder.path))
-                        .map(|f| f.path.as_str())
-                        .collect(),
-                };
-                let content = pst::mailbox_of(&mailbox.name, folders, items);
-                let export = pst::export(&content, size, split_at, &stem);
+                let source = self.export_source(mailbox, items, scope);
+                let export = pst::export(source, size, split_at, &stem);
                 let extension = if export.zip { "zip" } else { "pst" };
                 let length = export.len();
                 Ok(file(
@@ -299,6 +289,42 @@ impl Sim {
 }
 
 /// What an action applies to, where that changes what it does.
+impl Sim {
+    /// The items to export as a PST's source: indexes into the shared catalog, with the
+    /// folders of a mailbox or folder export made even when empty.
+    fn export_source(
+        &self,
+        mailbox: &MailboxData,
+        items: &[&ItemData],
+        scope: Scope<'_>,
+    ) -> std::sync::Arc<dyn pst::Source> {
+        let folders = match scope {
+            Scope::Items => Vec::new(),
+            Scope::Mailbox => mailbox.folders.iter().map(|f| f.path.clone()).collect(),
+            Scope::Folder(folder) => (mailbox.folders.iter())
+                .filter(|f| in_subtree(&f.path, &folder.path))
+                .map(|f| f.path.clone())
+                .collect(),
+        };
+        let catalog = self.catalog();
+        let at = (catalog.mailboxes.iter())
+            .position(|m| m.id == mailbox.id)
+            .unwrap_or_default();
+        let index: std::collections::HashMap<&str, usize> = (mailbox.items.iter().enumerate())
+            .map(|(i, item)| (item.id.as_str(), i))
+            .collect();
+        let items = (items.iter())
+            .filter_map(|item| index.get(item.id.as_str()).copied())
+            .collect();
+        std::sync::Arc::new(pst::CatalogSource::new(
+            self.shared.clone(),
+            at,
+            items,
+            folders,
+        ))
+    }
+}
+
 /// Whether `path` is the folder `top` or one of its subfolders.
 fn in_subtree(path: &str, top: &str) -> bool {
     path == top

@@ -1,21 +1,25 @@
 //! From nodes to blocks: each node's data becomes data blocks under XBLOCKs and XXBLOCKs, its
-//! subnodes an SLBLOCK or SIBLOCK tree, and every block gets its BID ([MS-PST] 2.2.2.8).
+//! subnodes an SLBLOCK or SIBLOCK tree, and every block gets its BID ([MS-PST] 2.2.2.8). BIDs
+//! follow the plan's node order, so a node built again gets the same ones.
 //!
 //! The padding's blocks are not built here: they are [`Padding`] arithmetic, with BIDs above
 //! every built block's, so that the block B-tree is the built blocks followed by the padding's.
 
 use std::sync::OnceLock;
 
+use super::messaging::Plan;
 use super::ndb::{
     self, BID_INTERNAL, BID_STEP, MAX_BLOCK_DATA, MAX_SL_ENTRIES, MAX_TREE_ENTRIES, SubnodeEntry,
 };
-use super::node::{Data, Node, Subnode};
+use super::node::{Data, Subnode};
 
-/// A built block: its BID and its data (without trailer).
-#[derive(Debug)]
-pub struct Built {
+/// A built block as the layout knows it: its BID, its data length and the node it is of.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockInfo {
     pub bid: u64,
-    pub data: Vec<u8>,
+    pub cb: u16,
+    /// The index of its node in the plan.
+    pub node: u32,
 }
 
 /// A node B-tree entry.
@@ -27,45 +31,78 @@ pub struct NodeEntry {
     pub parent: u32,
 }
 
-/// The built blocks, in BID order, and the node B-tree's entries, in NID order.
+/// The built blocks, in BID order, and the node B-tree's entries, in NID order: sizes and
+/// references only, the data being built again when the file streams.
 #[derive(Debug, Default)]
 pub struct Assembled {
-    pub blocks: Vec<Built>,
+    pub blocks: Vec<BlockInfo>,
     pub nodes: Vec<NodeEntry>,
 }
 
-/// Turns `nodes` (sorted by NID) into blocks; generated data points into `padding`.
-pub fn assemble(nodes: Vec<Node>, padding: &Padding) -> Assembled {
+/// Builds every node of `plan` once, to learn its blocks' BIDs and sizes.
+pub fn assemble(plan: &Plan, padding: &Padding) -> Assembled {
     let mut out = Assembled::default();
-    for node in nodes {
-        let data = out.data(node.data, padding);
-        let sub = out.subnodes(node.subnodes, padding);
-        out.nodes.push(NodeEntry {
-            nid: node.nid,
-            data,
-            sub,
-            parent: node.parent,
+    for k in 0..plan.len() {
+        let (entry, blocks) = node_blocks(plan, padding, k, out.blocks.len() as u64);
+        out.nodes.push(entry);
+        let infos = blocks.iter().map(|(bid, data)| BlockInfo {
+            bid: *bid,
+            cb: data.len() as u16,
+            node: k as u32,
         });
+        out.blocks.extend(infos);
     }
     out
 }
 
-impl Assembled {
+/// Node `k`'s entry and its blocks (BID and data), its BIDs numbered after `before` blocks:
+/// the same every time, so that the layout can build a node again when it is due.
+pub fn node_blocks(
+    plan: &Plan,
+    padding: &Padding,
+    k: usize,
+    before: u64,
+) -> (NodeEntry, Vec<(u64, Vec<u8>)>) {
+    let node = plan.node(k);
+    let mut builder = Builder {
+        before,
+        padding,
+        out: Vec::new(),
+    };
+    let data = builder.data(node.data);
+    let sub = builder.subnodes(node.subnodes);
+    let entry = NodeEntry {
+        nid: node.nid,
+        data,
+        sub,
+        parent: node.parent,
+    };
+    (entry, builder.out)
+}
+
+/// One node's blocks being numbered.
+struct Builder<'p> {
+    before: u64,
+    padding: &'p Padding,
+    out: Vec<(u64, Vec<u8>)>,
+}
+
+impl Builder<'_> {
     fn add(&mut self, data: Vec<u8>, internal: bool) -> u64 {
-        let bid =
-            ((self.blocks.len() as u64 + 1) * BID_STEP) | if internal { BID_INTERNAL } else { 0 };
+        let index = self.before + self.out.len() as u64 + 1;
+        let bid = (index * BID_STEP) | if internal { BID_INTERNAL } else { 0 };
         debug_assert!(
             bid < Padding::BASE * BID_STEP,
             "the padding's BIDs come after"
         );
-        self.blocks.push(Built { bid, data });
+        self.out.push((bid, data));
         bid
     }
 
     /// The BID of `data`'s top block.
-    fn data(&mut self, data: Data, padding: &Padding) -> u64 {
+    fn data(&mut self, data: Data) -> u64 {
         let blocks = match data {
-            Data::Generated(piece) => return padding.top_bid(piece),
+            Data::Generated(piece) => return self.padding.top_bid(piece),
             Data::Blocks(blocks) => blocks,
         };
         if blocks.len() == 1 {
@@ -92,15 +129,15 @@ impl Assembled {
     }
 
     /// The BID of the subnode tree of `subnodes`, or 0 when there are none.
-    fn subnodes(&mut self, mut subnodes: Vec<Subnode>, padding: &Padding) -> u64 {
+    fn subnodes(&mut self, mut subnodes: Vec<Subnode>) -> u64 {
         if subnodes.is_empty() {
             return 0;
         }
         subnodes.sort_by_key(|s| s.nid);
         let mut entries = Vec::with_capacity(subnodes.len());
         for subnode in subnodes {
-            let data = self.data(subnode.data, padding);
-            let sub = self.subnodes(subnode.subnodes, padding);
+            let data = self.data(subnode.data);
+            let sub = self.subnodes(subnode.subnodes);
             entries.push(SubnodeEntry {
                 nid: subnode.nid,
                 data,

@@ -14,7 +14,8 @@
 
 use bytes::Bytes;
 
-use super::blocks::{Assembled, NodeEntry, Padding};
+use super::blocks::{self, Assembled, NodeEntry, Padding};
+use super::messaging::Plan;
 use super::ndb::{self, Bref, HeaderFields, PAGE};
 
 const AMAP_FIRST: u64 = 0x4400;
@@ -36,13 +37,22 @@ fn usable(r: u64) -> u64 {
     region_start(r) + RESERVED
 }
 
-/// A built block placed at `ib`, encoded with its trailer.
-#[derive(Debug)]
+/// A built block placed at `ib`; its data is built again when its region is emitted.
+#[derive(Debug, Clone, Copy)]
 struct Placed {
     bid: u64,
     ib: u64,
     cb: u16,
-    bytes: Bytes,
+    node: u32,
+}
+
+/// The node whose blocks were built last, kept while the file streams past them: a node's
+/// blocks are consecutive, and a large one spans regions.
+#[derive(Debug, Default)]
+pub struct Built {
+    node: Option<u32>,
+    first: usize,
+    blocks: Vec<(u64, Vec<u8>)>,
 }
 
 /// The pages of one B-tree: so many per level, leaves first.
@@ -86,6 +96,7 @@ impl Tree {
 /// The whole file's layout.
 #[derive(Debug)]
 pub struct Layout {
+    plan: Plan,
     blocks: Vec<Placed>,
     nodes: Vec<NodeEntry>,
     padding: Padding,
@@ -115,7 +126,7 @@ fn place_blocks(assembled: &Assembled) -> (Vec<(u64, u64)>, u64, u64) {
     let mut cursor = usable(0);
     let mut at = Vec::with_capacity(assembled.blocks.len());
     for block in &assembled.blocks {
-        let size = ndb::block_size(block.data.len());
+        let size = ndb::block_size(usize::from(block.cb));
         if cursor + size > region_start(region + 1) {
             region += 1;
             cursor = usable(region);
@@ -170,22 +181,21 @@ impl Skeleton {
 }
 
 impl Layout {
-    /// Places `assembled` and `padding` in a file of at least `min_len` bytes.
-    pub fn new(assembled: Assembled, padding: Padding, min_len: u64) -> Self {
+    /// Places `assembled`, the blocks of `plan`, and `padding` in a file of at least `min_len`
+    /// bytes.
+    pub fn new(plan: Plan, assembled: Assembled, padding: Padding, min_len: u64) -> Self {
         let (at, region, cursor) = place_blocks(&assembled);
         let skeleton = Skeleton::new(&assembled, &padding, region, cursor);
-        let blocks = assembled
-            .blocks
-            .into_iter()
-            .zip(at)
+        let blocks = (assembled.blocks.iter().zip(at))
             .map(|(block, (ib, _))| Placed {
                 bid: block.bid,
                 ib,
-                cb: block.data.len() as u16,
-                bytes: Bytes::from(ndb::block(&block.data, ib, block.bid)),
+                cb: block.cb,
+                node: block.node,
             })
             .collect();
         Self {
+            plan,
             blocks,
             nodes: assembled.nodes,
             padding,
@@ -195,6 +205,31 @@ impl Layout {
             bbt: skeleton.bbt,
             nbt: skeleton.nbt,
             eof: file_end(skeleton.end, min_len),
+        }
+    }
+
+    /// Built block `i`, encoded at its place; `built` keeps its node's blocks for the next.
+    fn block(&self, i: usize, built: &mut Built) -> Vec<u8> {
+        let placed = self.blocks[i];
+        if built.node != Some(placed.node) {
+            let first = self.blocks.partition_point(|b| b.node < placed.node);
+            let (_, blocks) = blocks::node_blocks(
+                &self.plan,
+                &self.padding,
+                placed.node as usize,
+                first as u64,
+            );
+            *built = Built {
+                node: Some(placed.node),
+                first,
+                blocks,
+            };
+        }
+        match built.blocks.get(i - built.first) {
+            Some((bid, data)) if *bid == placed.bid => ndb::block(data, placed.ib, placed.bid),
+            // A node built twice gives the same blocks; were it not so, a zero-filled block
+            // would fail its CRC rather than pass for another.
+            _ => vec![0; ndb::block_size(usize::from(placed.cb)) as usize],
         }
     }
 
@@ -302,10 +337,8 @@ impl Layout {
             let kind = (node.nid & 0x1F) as usize;
             next_nids[kind] = next_nids[kind].max((node.nid >> 5) + 1);
         }
-        let allocated: u64 = self
-            .blocks
-            .iter()
-            .map(|b| b.bytes.len() as u64)
+        let allocated: u64 = (self.blocks.iter())
+            .map(|b| ndb::block_size(usize::from(b.cb)))
             .sum::<u64>()
             + self.padding.units() * UNIT
             + (self.bbt.pages() + self.nbt.pages()) * PAGE
@@ -332,7 +365,7 @@ impl Layout {
     }
 
     /// Region `r`, with its maps, cut at the end of the file.
-    pub fn region(&self, r: u64) -> Bytes {
+    pub fn region(&self, r: u64, built: &mut Built) -> Bytes {
         let start = region_start(r);
         let end = (start + REGION).min(self.eof);
         let mut out = vec![0u8; (end - start) as usize];
@@ -345,11 +378,9 @@ impl Layout {
             }
         };
         let first = self.blocks.partition_point(|b| b.ib < start);
-        for block in self.blocks[first..]
-            .iter()
-            .take_while(|b| b.ib < start + REGION)
-        {
-            mark(&mut out, block.ib, &block.bytes);
+        let last = self.blocks.partition_point(|b| b.ib < start + REGION);
+        for i in first..last {
+            mark(&mut out, self.blocks[i].ib, &self.block(i, built));
         }
         if let Some(k) = r.checked_sub(self.padding_region) {
             let units = self.padding.units();
@@ -406,7 +437,8 @@ impl Layout {
     pub fn chunks(self) -> impl Iterator<Item = Bytes> + Send {
         let prefix = self.prefix();
         let regions = self.regions();
-        std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r)))
+        let mut built = Built::default();
+        std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r, &mut built)))
     }
 
     /// What the B-trees say is allocated, as (offset, length): every block the block B-tree
@@ -438,7 +470,7 @@ impl Layout {
             return self.prefix().slice(offset as usize..);
         }
         let r = (offset - AMAP_FIRST) / REGION;
-        let region = self.region(r);
+        let region = self.region(r, &mut Built::default());
         let at = ((offset - region_start(r)) as usize).min(region.len());
         region.slice(at..)
     }

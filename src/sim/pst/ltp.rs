@@ -64,8 +64,14 @@ pub struct Built {
 struct Heap {
     client_sig: u8,
     root: u32,
-    /// Each block's allocations.
-    blocks: Vec<Vec<Vec<u8>>>,
+    blocks: Vec<HeapBlock>,
+}
+
+/// One heap block's allocations: their bytes end to end, and where each ends.
+#[derive(Default)]
+struct HeapBlock {
+    data: Vec<u8>,
+    ends: Vec<u16>,
 }
 
 impl Heap {
@@ -73,7 +79,7 @@ impl Heap {
         Self {
             client_sig,
             root: 0,
-            blocks: vec![Vec::new()],
+            blocks: vec![HeapBlock::default()],
         }
     }
 
@@ -86,45 +92,40 @@ impl Heap {
         }
     }
 
-    fn block_len(index: usize, allocs: &[Vec<u8>], extra: usize) -> usize {
-        let data: usize = allocs.iter().map(Vec::len).sum::<usize>() + extra;
-        let count = allocs.len() + usize::from(extra > 0 || allocs.is_empty());
-        (Self::header_len(index) + data).next_multiple_of(2) + 4 + 2 * (count + 1)
+    /// Block `index`'s length with `allocs` allocations of `data` bytes.
+    fn block_len(index: usize, data: usize, allocs: usize) -> usize {
+        (Self::header_len(index) + data).next_multiple_of(2) + 4 + 2 * (allocs + 1)
     }
 
     /// Allocates `data` (at most 3580 bytes) and returns its HID.
-    fn alloc(&mut self, data: Vec<u8>) -> u32 {
+    fn alloc(&mut self, data: &[u8]) -> u32 {
         debug_assert!(data.len() <= MAX_ALLOC);
         let last = self.blocks.len() - 1;
+        let block = &self.blocks[last];
+        let grown = Self::block_len(last, block.data.len() + data.len(), block.ends.len() + 1);
         // A HID numbers allocations with 11 bits: at most 2047 per block.
-        if Self::block_len(last, &self.blocks[last], data.len().max(1)) > MAX_HEAP_BLOCK
-            || self.blocks[last].len() >= MAX_ALLOCS
-        {
-            self.blocks.push(Vec::new());
+        if !block.ends.is_empty() && (grown > MAX_HEAP_BLOCK || block.ends.len() >= MAX_ALLOCS) {
+            self.blocks.push(HeapBlock::default());
         }
-        let block = self.blocks.len() - 1;
-        self.blocks[block].push(data);
-        ((block as u32) << 16) | ((self.blocks[block].len() as u32) << 5)
+        let index = self.blocks.len() - 1;
+        let block = &mut self.blocks[index];
+        block.data.extend_from_slice(data);
+        block.ends.push(block.data.len() as u16);
+        ((index as u32) << 16) | ((block.ends.len() as u32) << 5)
     }
 
     fn into_blocks(self) -> Vec<Vec<u8>> {
-        let levels: Vec<u8> = self
-            .blocks
-            .iter()
-            .enumerate()
-            .map(|(i, allocs)| {
-                fill_level(MAX_HEAP_BLOCK.saturating_sub(Self::block_len(i, allocs, 0)))
+        let levels: Vec<u8> = (self.blocks.iter().enumerate())
+            .map(|(i, b)| {
+                let len = Self::block_len(i, b.data.len(), b.ends.len());
+                fill_level(MAX_HEAP_BLOCK.saturating_sub(len))
             })
             .collect();
         let mut out = Vec::with_capacity(self.blocks.len());
-        for (index, allocs) in self.blocks.iter().enumerate() {
-            let mut block = vec![0u8; Self::header_len(index)];
-            let mut offsets = Vec::with_capacity(allocs.len() + 1);
-            for alloc in allocs {
-                offsets.push(block.len() as u16);
-                block.extend_from_slice(alloc);
-            }
-            offsets.push(block.len() as u16);
+        for (index, heap_block) in self.blocks.iter().enumerate() {
+            let header = Self::header_len(index);
+            let mut block = vec![0u8; header];
+            block.extend_from_slice(&heap_block.data);
             if block.len() % 2 == 1 {
                 block.push(0);
             }
@@ -140,10 +141,12 @@ impl Heap {
                 let packed = pack_levels(&levels[index..end]);
                 block[2..2 + packed.len()].copy_from_slice(&packed);
             }
-            block.extend_from_slice(&(allocs.len() as u16).to_le_bytes()); // cAlloc
+            block.extend_from_slice(&(heap_block.ends.len() as u16).to_le_bytes()); // cAlloc
             block.extend_from_slice(&0u16.to_le_bytes()); // cFree
-            for offset in offsets {
-                block.extend_from_slice(&offset.to_le_bytes());
+            // rgibAlloc: each allocation's start, then the end of the last.
+            block.extend_from_slice(&(header as u16).to_le_bytes());
+            for end in &heap_block.ends {
+                block.extend_from_slice(&(header as u16 + end).to_le_bytes());
             }
             out.push(block);
         }
@@ -174,7 +177,7 @@ fn bth(heap: &mut Heap, key_len: usize, data_len: usize, records: &[u8]) -> u32 
     let record = key_len + data_len;
     let mut level: Vec<(Vec<u8>, u32)> = records
         .chunks(MAX_ALLOC / record * record)
-        .map(|leaf| (leaf[..key_len].to_vec(), heap.alloc(leaf.to_vec())))
+        .map(|leaf| (leaf[..key_len].to_vec(), heap.alloc(leaf)))
         .collect();
     let mut depth = 0u8;
     while level.len() > 1 {
@@ -187,7 +190,7 @@ fn bth(heap: &mut Heap, key_len: usize, data_len: usize, records: &[u8]) -> u32 
                     data.extend_from_slice(key);
                     data.extend_from_slice(&hid.to_le_bytes());
                 }
-                (children[0].0.clone(), heap.alloc(data))
+                (children[0].0.clone(), heap.alloc(&data))
             })
             .collect();
         depth += 1;
@@ -195,7 +198,7 @@ fn bth(heap: &mut Heap, key_len: usize, data_len: usize, records: &[u8]) -> u32 
     let root = level.first().map_or(0, |(_, hid)| *hid);
     let mut header = vec![SIG_BTH, key_len as u8, data_len as u8, depth];
     header.extend_from_slice(&root.to_le_bytes());
-    heap.alloc(header)
+    heap.alloc(&header)
 }
 
 /// Hands out the NIDs of one node's value subnodes.
@@ -229,7 +232,7 @@ fn place(heap: &mut Heap, value: &Value, ids: &mut SubnodeIds, subnodes: &mut Ve
         return 0;
     }
     if bytes.len() <= MAX_ALLOC {
-        return heap.alloc(bytes);
+        return heap.alloc(&bytes);
     }
     let nid = ids.next();
     subnodes.push(Subnode::new(nid, Data::bytes(&bytes)));
@@ -272,7 +275,7 @@ fn cell_size(kind: u16) -> usize {
 /// and one optional value per column.
 pub fn table_context(
     columns: &[u32],
-    rows: &[(u32, Vec<Option<Value>>)],
+    rows: impl IntoIterator<Item = (u32, Vec<Option<Value>>)>,
     ids: &mut SubnodeIds,
 ) -> Built {
     let mut heap = Heap::new(SIG_TC);
@@ -298,10 +301,10 @@ pub fn table_context(
     let row_len = end_1 + all.div_ceil(8);
 
     // The row matrix, and the row index from row ID to row number.
-    let mut matrix = Vec::with_capacity(rows.len() * row_len);
-    let mut index = Vec::with_capacity(rows.len() * 8);
-    let mut sorted_ids: Vec<(u32, u32)> = Vec::with_capacity(rows.len());
-    for (number, (row_id, values)) in rows.iter().enumerate() {
+    let mut matrix = Vec::new();
+    let mut index = Vec::new();
+    let mut sorted_ids: Vec<(u32, u32)> = Vec::new();
+    for (number, (row_id, values)) in rows.into_iter().enumerate() {
         let mut row = vec![0u8; row_len];
         row[0..4].copy_from_slice(&row_id.to_le_bytes());
         row[4..8].copy_from_slice(&1u32.to_le_bytes());
@@ -323,7 +326,7 @@ pub fn table_context(
             row[ceb + bit / 8] |= 0x80 >> (bit % 8);
         }
         matrix.extend_from_slice(&row);
-        sorted_ids.push((*row_id, number as u32));
+        sorted_ids.push((row_id, number as u32));
     }
     sorted_ids.sort_unstable();
     for (row_id, number) in sorted_ids {
@@ -334,7 +337,7 @@ pub fn table_context(
     let rows_hnid = if matrix.is_empty() {
         0
     } else if matrix.len() <= MAX_ALLOC {
-        heap.alloc(matrix)
+        heap.alloc(&matrix)
     } else {
         // Rows never span blocks ([MS-PST] 2.3.4.4): each block holds whole rows.
         let per_block = MAX_HEAP_BLOCK / row_len * row_len;
@@ -363,7 +366,7 @@ pub fn table_context(
         info.push(size as u8);
         info.push(bit as u8);
     }
-    heap.root = heap.alloc(info);
+    heap.root = heap.alloc(&info);
     Built {
         blocks: heap.into_blocks(),
         subnodes,

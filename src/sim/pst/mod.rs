@@ -21,23 +21,27 @@
 mod blocks;
 mod layout;
 mod ltp;
+mod message;
 mod messaging;
 mod ndb;
 mod node;
 mod zip;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::Stream;
 
-use crate::sim::data::ItemData;
+use crate::sim::data::MailboxData;
+use crate::sim::state::Shared;
 
 pub use blocks::pattern_at;
-pub use messaging::{Attachment, Content, Mailbox, Message, PADDING_FOLDER, Person};
+pub use messaging::{Attachment, Content, Message, PADDING_FOLDER, Person, Source};
 
 use blocks::{Assembled, Padding};
 use layout::Layout;
+use messaging::Plan;
 
 /// The smallest `pst_size`: a PST never drops content to fit, so any size up to its natural
 /// one gives the same file; this keeps the setting meaningful.
@@ -66,27 +70,25 @@ pub struct Pst {
 }
 
 impl Pst {
-    /// A PST of `mailbox` of at least `min_len` bytes.
-    pub fn new(mailbox: &Mailbox<'_>, min_len: u64) -> Self {
-        let key = store_key(mailbox.name);
-        let build = |padding: &Padding| {
-            blocks::assemble(messaging::nodes(mailbox, key, &padding.pieces), padding)
-        };
+    /// A PST of `source`'s messages of at least `min_len` bytes.
+    pub fn new(source: Arc<dyn Source>, min_len: u64) -> Self {
+        let key = store_key(source.name());
+        let plan = |padding: &Padding| Plan::new(source.clone(), key, &padding.pieces);
         let none = Padding::default();
-        let bare = build(&none);
-        if min_len < layout::end_of(&bare, &none) + MIN_PADDING {
+        let bare = plan(&none);
+        let assembled = blocks::assemble(&bare, &none);
+        if min_len < layout::end_of(&assembled, &none) + MIN_PADDING {
             return Self {
-                layout: Layout::new(bare, none, min_len),
+                layout: Layout::new(bare, assembled, none, min_len),
             };
         }
-        // The largest padding that keeps the file within `min_len`. The built blocks depend
-        // only on how many pieces the padding has, so each count is built once.
+        // The largest padding that keeps the file within `min_len`. The blocks' sizes and
+        // BIDs depend only on how many pieces the padding has, so each count is built once.
         let mut built: HashMap<usize, Assembled> = HashMap::new();
         let mut end = |len: u64| {
             let padding = Padding::new(len);
-            let assembled = built
-                .entry(padding.pieces.len())
-                .or_insert_with(|| build(&padding));
+            let assembled = (built.entry(padding.pieces.len()))
+                .or_insert_with(|| blocks::assemble(&plan(&padding), &padding));
             layout::end_of(assembled, &padding)
         };
         let (mut fits, mut over) = (0u64, min_len);
@@ -99,9 +101,12 @@ impl Pst {
             }
         }
         let padding = Padding::new(fits);
-        let assembled = build(&padding);
+        let assembled = match built.remove(&padding.pieces.len()) {
+            Some(assembled) => assembled,
+            None => blocks::assemble(&plan(&padding), &padding),
+        };
         Self {
-            layout: Layout::new(assembled, padding, min_len),
+            layout: Layout::new(plan(&padding), assembled, padding, min_len),
         }
     }
 
@@ -181,16 +186,58 @@ impl Export {
     }
 }
 
-/// The content of an export of `items` of the mailbox `name`, with `folders` made even when
-/// empty.
-pub fn mailbox_of<'a>(name: &'a str, folders: Vec<&'a str>, items: &[&'a ItemData]) -> Mailbox<'a> {
-    let person = |p: &'a crate::sim::data::Person| Person {
-        name: &p.name,
-        email: &p.email,
-    };
-    let messages = items
-        .iter()
-        .map(|item| Message {
+/// The items of one mailbox of the simulator's catalog, as a PST's source: the catalog is
+/// shared, so the export streams without copying the items.
+pub struct CatalogSource {
+    shared: Arc<Shared>,
+    mailbox: usize,
+    items: Vec<usize>,
+    folders: Vec<String>,
+}
+
+impl CatalogSource {
+    /// Items `items` of mailbox `mailbox` of the catalog, with `folders` made even when empty.
+    pub fn new(
+        shared: Arc<Shared>,
+        mailbox: usize,
+        items: Vec<usize>,
+        folders: Vec<String>,
+    ) -> Self {
+        Self {
+            shared,
+            mailbox,
+            items,
+            folders,
+        }
+    }
+
+    fn mailbox(&self) -> &MailboxData {
+        &self.shared.catalog.mailboxes[self.mailbox]
+    }
+}
+
+impl Source for CatalogSource {
+    fn name(&self) -> &str {
+        &self.mailbox().name
+    }
+
+    fn folders(&self) -> Vec<&str> {
+        self.folders.iter().map(String::as_str).collect()
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn message(&self, i: usize) -> Message<'_> {
+        let item = &self.mailbox().items[self.items[i]];
+        fn person(p: &crate::sim::data::Person) -> Person<'_> {
+            Person {
+                name: &p.name,
+                email: &p.email,
+            }
+        }
+        Message {
             folder: &item.folder_path,
             subject: &item.subject,
             from: person(&item.from),
@@ -205,12 +252,31 @@ pub fn mailbox_of<'a>(name: &'a str, folders: Vec<&'a str>, items: &[&'a ItemDat
                 name: &item.attachment.name,
                 content: Content::Bytes(&item.attachment.content),
             }],
-        })
-        .collect();
-    Mailbox {
-        name,
-        folders,
-        messages,
+        }
+    }
+}
+
+/// Some of another source's messages: a part of a split export.
+struct Part {
+    source: Arc<dyn Source>,
+    messages: Vec<usize>,
+}
+
+impl Source for Part {
+    fn name(&self) -> &str {
+        self.source.name()
+    }
+
+    fn folders(&self) -> Vec<&str> {
+        self.source.folders()
+    }
+
+    fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    fn message(&self, i: usize) -> Message<'_> {
+        self.source.message(self.messages[i])
     }
 }
 
@@ -236,27 +302,20 @@ pub fn html_of(body: &str) -> String {
 
 /// Roughly what a message adds to a PST, to fill split parts before they are built.
 fn footprint(message: &Message<'_>) -> u64 {
-    let attachments: u64 = message
-        .attachments
-        .iter()
-        .map(|a| match a.content {
-            Content::Bytes(b) => b.len() as u64,
-            Content::Generated { len, .. } => len,
-        })
-        .sum();
+    let attachments: u64 = message.attachments.iter().map(|a| a.content.len()).sum();
     4096 + 2 * (message.body.len() + message.subject.len()) as u64
         + message.html.len() as u64
         + attachments
 }
 
-/// The export of `mailbox` in PSTs of `size` bytes in all: one PST, or with `split_at`, a ZIP
+/// The export of `source` in PSTs of `size` bytes in all: one PST, or with `split_at`, a ZIP
 /// of PSTs of at most `split_at` bytes each when `size` exceeds it (unless one message alone
 /// is larger). `name` is the file name stem.
-pub fn export(mailbox: &Mailbox<'_>, size: u64, split_at: Option<u64>, name: &str) -> Export {
+pub fn export(source: Arc<dyn Source>, size: u64, split_at: Option<u64>, name: &str) -> Export {
     let limit = match split_at {
         Some(limit) if size > limit => limit,
         _ => {
-            let pst = Pst::new(mailbox, size);
+            let pst = Pst::new(source.clone(), size);
             if split_at.is_none_or(|limit| pst.len() <= limit) {
                 return Export {
                     parts: vec![(format!("{name}.pst"), pst)],
@@ -269,17 +328,17 @@ pub fn export(mailbox: &Mailbox<'_>, size: u64, split_at: Option<u64>, name: &st
     // Messages fill the parts in order, each part up to about the limit; the sizes then pad
     // the parts to `size` in all.
     let budget = limit.saturating_sub(limit / 8).max(1);
-    let mut groups: Vec<Vec<Message<'_>>> = vec![Vec::new()];
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new()];
     let mut used = 0;
-    for message in &mailbox.messages {
-        let cost = footprint(message);
+    for i in 0..source.len() {
+        let cost = footprint(&source.message(i));
         if used > 0 && used + cost > budget {
             groups.push(Vec::new());
             used = 0;
         }
         used += cost;
         if let Some(group) = groups.last_mut() {
-            group.push(message.clone());
+            group.push(i);
         }
     }
     let parts_for_size = size.div_ceil(limit) as usize;
@@ -296,14 +355,13 @@ pub fn export(mailbox: &Mailbox<'_>, size: u64, split_at: Option<u64>, name: &st
             } else {
                 size.saturating_sub(limit * (count - 1))
             };
-            let part = Mailbox {
-                name: mailbox.name,
-                folders: mailbox.folders.clone(),
+            let part = Arc::new(Part {
+                source: source.clone(),
                 messages,
-            };
+            });
             (
                 format!("{name}_{:03}.pst", i + 1),
-                Pst::new(&part, share.min(limit)),
+                Pst::new(part, share.min(limit)),
             )
         })
         .collect();

@@ -18,18 +18,43 @@ use futures_util::FutureExt;
 
 use super::*;
 
-fn sample<'a>(subjects: &'a [&'a str]) -> Mailbox<'a> {
-    let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    let messages = subjects
-        .iter()
-        .enumerate()
-        .map(|(i, subject)| Message {
-            folder: if i % 2 == 0 {
+/// Messages held by the test, as a PST's source.
+struct Sample {
+    subjects: Vec<String>,
+    body: String,
+    attachment: Vec<u8>,
+}
+
+fn sample(subjects: &[&str]) -> Arc<Sample> {
+    Arc::new(Sample {
+        subjects: subjects.iter().map(|s| s.to_string()).collect(),
+        body: "Hello,\r\nthe figures.".into(),
+        attachment: b"1 2 3".to_vec(),
+    })
+}
+
+impl Source for Sample {
+    fn name(&self) -> &str {
+        "John Smith"
+    }
+
+    fn folders(&self) -> Vec<&str> {
+        vec!["Sent Items"]
+    }
+
+    fn len(&self) -> usize {
+        self.subjects.len()
+    }
+
+    fn message(&self, i: usize) -> Message<'_> {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        Message {
+            folder: if i.is_multiple_of(2) {
                 "Inbox"
             } else {
                 "Inbox/Projects"
             },
-            subject,
+            subject: &self.subjects[i],
             from: Person {
                 name: "John Smith",
                 email: "j_smith@example.com",
@@ -41,19 +66,14 @@ fn sample<'a>(subjects: &'a [&'a str]) -> Mailbox<'a> {
             cc: Vec::new(),
             sent: at,
             received: at,
-            body: "Hello,\r\nthe figures.",
-            html: html_of("Hello,\r\nthe figures."),
+            body: &self.body,
+            html: html_of(&self.body),
             message_id: format!("<{i}@example.com>"),
             attachments: vec![Attachment {
                 name: "figures.txt",
-                content: Content::Bytes(b"1 2 3"),
+                content: Content::Bytes(&self.attachment),
             }],
-        })
-        .collect();
-    Mailbox {
-        name: "John Smith",
-        folders: vec!["Sent Items"],
-        messages,
+        }
     }
 }
 
@@ -123,7 +143,7 @@ fn every_part_of_a_split_export_is_a_pst_that_opens() {
     let subjects = ["one", "two", "three"];
     let mailbox = sample(&subjects);
     const MIB: u64 = 1 << 20;
-    let export = export(&mailbox, 3 * MIB + 10, Some(MIB), "john");
+    let export = export(mailbox, 3 * MIB + 10, Some(MIB), "john");
     assert!(export.zip);
     let len = export.len();
     let bytes: Vec<u8> = futures_util::StreamExt::collect::<Vec<_>>(export.stream())
@@ -163,7 +183,7 @@ fn a_pst_of_gigabytes_opens_and_holds_its_messages() {
     let subjects = ["one", "two", "three"];
     let mailbox = sample(&subjects);
     let size = 5 * (1u64 << 30) + 17;
-    let pst = Arc::new(Pst::new(&mailbox, size));
+    let pst = Arc::new(Pst::new(mailbox, size));
     assert_eq!(pst.len(), size);
     let reader = Virtual {
         pst: pst.clone(),
@@ -180,7 +200,7 @@ fn a_pst_of_gigabytes_opens_and_holds_its_messages() {
 fn the_same_content_gives_the_same_bytes() {
     let subjects = ["one", "two"];
     let bytes = || -> Vec<u8> {
-        Pst::new(&sample(&subjects), 1 << 20)
+        Pst::new(sample(&subjects), 1 << 20)
             .chunks()
             .flat_map(|c| c.to_vec())
             .collect()
@@ -196,13 +216,12 @@ fn values_too_large_for_the_heap_go_to_subnodes_and_read_back() {
         .map(|i| format!("line {i} of a long body\r\n"))
         .collect();
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-    let mut mailbox = sample(&["big"]);
-    mailbox.messages[0].body = &body;
-    mailbox.messages[0].attachments = vec![Attachment {
-        name: "data.bin",
-        content: Content::Bytes(&data),
-    }];
-    let bytes: Vec<u8> = Pst::new(&mailbox, 1 << 20)
+    let mailbox = Arc::new(Sample {
+        subjects: vec!["big".into()],
+        body: body.clone(),
+        attachment: data.clone(),
+    });
+    let bytes: Vec<u8> = Pst::new(mailbox, 1 << 20)
         .chunks()
         .flat_map(|c| c.to_vec())
         .collect();
@@ -259,7 +278,7 @@ fn the_allocation_maps_mark_exactly_what_the_b_trees_hold() {
     // Blocks, padding and B-tree pages across several regions; the padding's units fill
     // regions whole, the pages start after them.
     let subjects = ["one", "two", "three"];
-    let pst = Pst::new(&sample(&subjects), 20 << 20);
+    let pst = Pst::new(sample(&subjects), 20 << 20);
     let layout = pst.layout();
     let allocations = layout.allocations();
     for pair in allocations.windows(2) {
