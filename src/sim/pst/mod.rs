@@ -11,8 +11,13 @@
 //! | [`blocks`] | 2.2.2.8 | nodes to blocks and BIDs; the padding's blocks as arithmetic |
 //! | [`layout`] | 2.2.2.7 | where each block and page lies; the file, one allocation map region at a time |
 //! | [`ltp`] | 2.3 | heap-on-node, B-tree on heap, property and table contexts |
-//! | [`messaging`] | 2.4 | message store, name-to-ID map, folders, messages, recipients, attachments |
+//! | [`messaging`] | 2.4.3, 2.4.4, 2.4.7 | message store, name-to-ID map, folders: the plan of every node |
+//! | [`message`] | 2.4.5, 2.4.6 | a message, its recipient and attachment tables, its attachments |
 //! | [`zip`] | — | the stored ZIP of a split export |
+//!
+//! Memory: the file is laid out before its first byte, from sizes only, and each node is built
+//! again when the stream reaches it, so an export holds one node at a time plus about 100
+//! bytes per block; the padding and the B-tree pages over it are arithmetic.
 //!
 //! A PST is at least `pst_size` bytes: when its messages take less, a padding message holds
 //! attachments of generated text (in the root folder's [`messaging::PADDING_FOLDER`], outside
