@@ -172,7 +172,7 @@ fn body_spec(spec: &Spec, id: &str, body: &Value) -> Result<BodySpec, String> {
 impl Sim {
     /// Hands a checked request to the handler of its operation. The match is exhaustive: an
     /// operation the spec adds does not compile until it has a handler here.
-    async fn dispatch(&self, route: &Route, input: Input) -> Result<Response, ApiError> {
+    async fn dispatch(self: &Arc<Self>, route: &Route, input: Input) -> Result<Response, ApiError> {
         match route.operation {
             Operation::CreateToken => self.create_token(&input),
             Operation::ListOrganizations => self.list_organizations(&input),
@@ -181,7 +181,9 @@ impl Sim {
                 self.get_restore_session_organization(&input)
             }
             Operation::GetMailboxFolder => self.get_mailbox_folder(&input),
-            Operation::PerformMailboxFolderAction => self.perform_folder_action(&input),
+            Operation::PerformMailboxFolderAction => {
+                self.blocking(input, Sim::perform_folder_action).await
+            }
             Operation::ExploreOrganization => self.explore_organization(&input),
             Operation::GetTenantOrganization => self.get_tenant_organization(&input),
             Operation::ExploreTenantOrganization => self.explore_tenant_organization(&input),
@@ -191,15 +193,34 @@ impl Sim {
             Operation::GetRestoreDeviceCode => self.get_restore_device_code(&input),
             Operation::ListMailboxes => self.list_mailboxes(&input),
             Operation::GetMailbox => self.get_mailbox(&input),
-            Operation::PerformMailboxAction => self.perform_mailbox_action(&input),
+            Operation::PerformMailboxAction => {
+                self.blocking(input, Sim::perform_mailbox_action).await
+            }
             Operation::ListMailboxFolders => self.list_mailbox_folders(&input),
             Operation::ListMailboxItems => self.list_mailbox_items(&input),
             Operation::GetMailboxItem => self.get_mailbox_item(&input),
-            Operation::PerformMailboxItemAction => self.perform_action(&input),
-            Operation::PerformMailboxItemsAction => self.perform_items_action(&input),
+            Operation::PerformMailboxItemAction => self.blocking(input, Sim::perform_action).await,
+            Operation::PerformMailboxItemsAction => {
+                self.blocking(input, Sim::perform_items_action).await
+            }
             Operation::GetVexEmailSettings => self.get_vex_settings(),
             Operation::PutVexEmailSettings => self.put_vex_settings(&input),
         }
+    }
+}
+
+impl Sim {
+    /// Runs an action's handler on the blocking pool: laying out the PST of a large mailbox
+    /// takes seconds of CPU, which must not hold up a runtime worker and the requests on it.
+    async fn blocking(
+        self: &Arc<Self>,
+        input: Input,
+        handler: fn(&Sim, &Input) -> Result<Response, ApiError>,
+    ) -> Result<Response, ApiError> {
+        let sim = Arc::clone(self);
+        tokio::task::spawn_blocking(move || handler(&sim, &input))
+            .await
+            .map_err(|e| ApiError::internal(format!("the action's handler failed: {e}")))?
     }
 }
 

@@ -171,12 +171,10 @@ impl Export {
         }
     }
 
-    /// The body as a stream of chunks.
-    pub fn stream(self) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
-        let chunks: Box<dyn Iterator<Item = Bytes> + Send> = if self.zip {
-            let entries = self
-                .parts
-                .into_iter()
+    /// The file as chunks, made as they are taken.
+    pub fn chunks(self) -> Box<dyn Iterator<Item = Bytes> + Send> {
+        if self.zip {
+            let entries = (self.parts.into_iter())
                 .map(|(name, pst)| zip::ZipEntry {
                     name,
                     len: pst.len(),
@@ -186,8 +184,27 @@ impl Export {
             Box::new(zip::archive(entries))
         } else {
             Box::new(self.parts.into_iter().flat_map(|(_, pst)| pst.chunks()))
-        };
-        futures_util::stream::iter(chunks.map(Ok))
+        }
+    }
+
+    /// The body as a stream of chunks, made on the blocking pool a few chunks ahead of the
+    /// client: a chunk can take a large node's rebuilding, which must not hold up a runtime
+    /// worker. A client that stops reading stops the making; one that goes away ends it.
+    /// Must be called within a Tokio runtime.
+    pub fn stream(self) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Bytes>(4);
+        let chunks = self.chunks();
+        tokio::task::spawn_blocking(move || {
+            for chunk in chunks {
+                if sender.blocking_send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        futures_util::stream::unfold(receiver, |mut receiver| async move {
+            let chunk = receiver.recv().await?;
+            Some((Ok(chunk), receiver))
+        })
     }
 }
 

@@ -14,8 +14,6 @@ use outlook_pst::messaging::message::Message as _;
 use outlook_pst::messaging::store::{Store, UnicodeStore};
 use outlook_pst::ndb::node_id::NodeId;
 
-use futures_util::FutureExt;
-
 use super::*;
 
 /// Messages held by the test, as a PST's source.
@@ -146,12 +144,7 @@ fn every_part_of_a_split_export_is_a_pst_that_opens() {
     let export = export(mailbox, 3 * MIB + 10, Some(MIB), "john");
     assert!(export.zip);
     let len = export.len();
-    let bytes: Vec<u8> = futures_util::StreamExt::collect::<Vec<_>>(export.stream())
-        .now_or_never()
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|chunk| chunk.unwrap_or_default().to_vec())
-        .collect();
+    let bytes: Vec<u8> = export.chunks().flat_map(|chunk| chunk.to_vec()).collect();
     assert_eq!(bytes.len() as u64, len);
     let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(archive.len(), 4, "three parts of the limit and the rest");
