@@ -332,3 +332,67 @@ async fn a_mailbox_of_thousands_of_items_exports_with_tables_over_many_blocks() 
     std::fs::remove_file(&path).unwrap();
     sim.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_export_holds_the_folder_and_its_subfolders_even_when_empty() {
+    let (sim, client) = start(1 << 20).await;
+    let catalog = sim.catalog();
+    let session = SessionId::from(catalog.sessions[0].id);
+    let dir = tempfile::tempdir().unwrap();
+    let in_subtree = |path: &str, top: &str| {
+        path == top
+            || path
+                .strip_prefix(top)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let mut exported = 0;
+    for mailbox in &catalog.mailboxes {
+        for f in &mailbox.folders {
+            let outcome = client
+                .perform_on_folder(
+                    session,
+                    MailboxId::from(mailbox.id),
+                    &f.id,
+                    &ExportToPst::new(),
+                )
+                .await
+                .unwrap();
+            let path = dir.path().join("folder.pst");
+            save_file(outcome, &path).await;
+            let dump = read_pst(&path).unwrap();
+            // Every folder of the subtree is there, with exactly its own items.
+            for sub in mailbox
+                .folders
+                .iter()
+                .filter(|s| in_subtree(&s.path, &f.path))
+            {
+                let items: Vec<&ItemData> = mailbox
+                    .items
+                    .iter()
+                    .filter(|i| i.folder_path == sub.path)
+                    .collect();
+                let dumped = folder(&dump.ipm_folders, &sub.path);
+                assert_eq!(
+                    dumped.messages.len(),
+                    items.len(),
+                    "{} in {}",
+                    sub.path,
+                    f.path
+                );
+                for (message, item) in dumped.messages.iter().zip(&items) {
+                    assert_is(message, item);
+                }
+            }
+            let total: usize = dump.ipm_folders.iter().map(|d| d.messages.len()).sum();
+            let expected = mailbox
+                .items
+                .iter()
+                .filter(|i| in_subtree(&i.folder_path, &f.path))
+                .count();
+            assert_eq!(total, expected, "nothing from outside {}", f.path);
+            exported += 1;
+        }
+    }
+    assert!(exported > 5, "every folder of every mailbox: {exported}");
+    sim.shutdown().await.unwrap();
+}
