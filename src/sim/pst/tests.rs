@@ -310,3 +310,47 @@ fn the_allocation_maps_mark_exactly_what_the_b_trees_hold() {
         assert_eq!(&amap[..496], &expected[..], "region {r}'s allocation bits");
     }
 }
+
+#[test]
+fn a_pst_of_a_terabyte_lays_out_and_its_padding_message_holds_every_piece() {
+    // About 490 pieces of padding (a region's maps and unused slots take 3 %): more
+    // attachments than an SLBLOCK holds (340), so the padding message's subnodes are an
+    // SIBLOCK over SLBLOCKs. Only what the reader asks for is made.
+    let size = 1u64 << 40;
+    let pst = Arc::new(Pst::new(sample(&["one"]), size));
+    assert_eq!(pst.len(), size);
+    let file = outlook_pst::UnicodePstFile::read_from(Box::new(Virtual { pst, pos: 0 })).unwrap();
+    let store = UnicodeStore::read(Rc::new(file)).unwrap();
+    assert_eq!(ipm_subjects(&store), ["one"]);
+    let entry = |nid: u32| store.properties().make_entry_id(NodeId::from(nid)).unwrap();
+    let root = store.open_folder(&entry(0x122)).unwrap();
+    let padding = root
+        .hierarchy_table()
+        .unwrap()
+        .rows_matrix()
+        .map(|r| store.open_folder(&entry(u32::from(r.id()))).unwrap())
+        .find(|f| {
+            f.properties()
+                .display_name()
+                .is_ok_and(|n| n == PADDING_FOLDER)
+        })
+        .unwrap();
+    let row = padding
+        .contents_table()
+        .unwrap()
+        .rows_matrix()
+        .next()
+        .map(|r| u32::from(r.id()))
+        .unwrap();
+    let message =
+        outlook_pst::messaging::message::UnicodeMessage::read(store.clone(), &entry(row), None)
+            .unwrap();
+    let attachments = message.attachment_table().unwrap().rows_matrix().count();
+    let pieces = attachments as u64;
+    assert!(pieces > 340, "{pieces} attachments");
+    assert!(
+        (pieces - 1) * blocks::Padding::PIECE < size
+            && pieces * blocks::Padding::PIECE > size / 100 * 95,
+        "one attachment per 2 GiB piece of nearly the whole file: {pieces}"
+    );
+}
