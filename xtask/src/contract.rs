@@ -435,8 +435,11 @@ const READERS: &str = include_str!("contract/readers.py");
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     let venv = python_env(root)?;
-    // readpst (libpst), an independent reader of the simulator's PST exports.
-    crate::tools::ensure_debian(&[("readpst", "pst-utils")], "the contract")?;
+    // readpst (libpst) and pffexport (libpff): independent readers of the PST exports.
+    crate::tools::ensure_debian(
+        &[("readpst", "pst-utils"), ("pffexport", "pff-tools")],
+        "the contract",
+    )?;
     let out = root.join("target/contract");
     std::fs::create_dir_all(&out)?;
     let spec_path = root.join("openapi/vbo-v4.yaml");

@@ -96,7 +96,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         )
     })?;
     step(
-        "simulator contract: schemathesis, extract-msg, readpst, zipfile",
+        "simulator contract: schemathesis, extract-msg, readpst, pffexport, zipfile",
         || crate::contract::run(root),
     )?;
     // Last: they install Node.js tools and start a server or a browser, the slowest checks.

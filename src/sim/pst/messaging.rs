@@ -339,18 +339,10 @@ impl Plan {
                     &mut ids,
                 ),
             ),
-            // An empty name-to-ID map ([MS-PST] 2.4.7): no named properties are used.
+            // The name-to-ID map ([MS-PST] 2.4.7).
             Part::NameMap => top(
                 0,
-                ltp::property_context(
-                    &[
-                        (0x0001, Value::Long(251)),
-                        (0x0002, Value::Binary(Vec::new())),
-                        (0x0003, Value::Binary(Vec::new())),
-                        (0x0004, Value::Binary(Vec::new())),
-                    ],
-                    &mut ids,
-                ),
+                ltp::property_context(&super::names::properties(), &mut ids),
             ),
             Part::Folder(f) => {
                 let props: Vec<(u16, Value)> = FOLDER_PROPS

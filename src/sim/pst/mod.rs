@@ -11,8 +11,9 @@
 //! | [`blocks`] | 2.2.2.8 | nodes to blocks and BIDs; the padding's blocks as arithmetic |
 //! | [`layout`] | 2.2.2.7 | where each block and page lies; the file, one allocation map region at a time |
 //! | [`ltp`] | 2.3 | heap-on-node, B-tree on heap, property and table contexts |
-//! | [`messaging`] | 2.4.3, 2.4.4, 2.4.7 | message store, name-to-ID map, folders: the plan of every node |
+//! | [`messaging`] | 2.4.3, 2.4.4 | message store, folders: the plan of every node |
 //! | [`message`] | 2.4.5, 2.4.6 | a message, its recipient and attachment tables, its attachments |
+//! | [`names`] | 2.4.7 | the name-to-ID map |
 //! | [`zip`] | — | the stored ZIP of a split export |
 //!
 //! Memory: the file is laid out before its first byte, from sizes only, and each node is built
@@ -28,6 +29,7 @@ mod layout;
 mod ltp;
 mod message;
 mod messaging;
+mod names;
 mod ndb;
 mod node;
 mod zip;

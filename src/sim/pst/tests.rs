@@ -354,3 +354,26 @@ fn a_pst_of_a_terabyte_lays_out_and_its_padding_message_holds_every_piece() {
         "one attachment per 2 GiB piece of nearly the whole file: {pieces}"
     );
 }
+
+#[test]
+fn the_name_to_id_map_has_its_streams() {
+    // libpff refuses a PST whose name-to-ID map has no entries: the map holds a numeric name
+    // in a GUID of the GUID stream and a string name of the string stream.
+    let bytes: Vec<u8> = Pst::new(sample(&["one"]), 1 << 20)
+        .chunks()
+        .flat_map(|c| c.to_vec())
+        .collect();
+    let store = open_bytes(bytes);
+    let map = store.named_property_map().unwrap();
+    let properties = map.properties();
+    assert_eq!(properties.stream_guid().unwrap().len(), 1);
+    let entries = properties.stream_entry().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        entries.iter().map(|e| e.prop_id()).collect::<Vec<_>>(),
+        [0x8000, 0x8001],
+        "named properties are 0x8000 and on"
+    );
+    let strings = properties.stream_string().unwrap();
+    assert_eq!(strings.len(), 1);
+}

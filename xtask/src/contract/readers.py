@@ -121,6 +121,41 @@ try:
 except RuntimeError as error:
     failures.append(f"demo: {error}")
 
+def pffexport(path):
+    """Exports a PST with libpff's pffexport; returns {folder: [(subject, [attachment names])]}
+    for the folders under the IPM subtree."""
+    out = tempfile.mkdtemp(prefix="pffexport-")
+    target = os.path.join(out, "pst")
+    run = subprocess.run(["pffexport", "-q", "-t", target, path], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"pffexport failed on {path}: {run.stderr.strip() or run.stdout.strip()}")
+    top = os.path.join(target + ".export", "Top of Outlook data file")
+    folders = {}
+    for directory, subdirs, _ in os.walk(top):
+        for name in sorted(d for d in subdirs if d.startswith("Message")):
+            message = os.path.join(directory, name)
+            with open(os.path.join(message, "OutlookHeaders.txt"), encoding="utf-8", errors="replace") as f:
+                subject = next((line.split(":", 1)[1].strip() for line in f if line.startswith("Subject:")), None)
+            attachments = os.path.join(message, "Attachments")
+            names = sorted(n.split("_", 1)[1] for n in os.listdir(attachments)) if os.path.isdir(attachments) else []
+            folders.setdefault(os.path.relpath(directory, top), []).append((subject, names))
+    return folders
+
+
+expected = ready["pst"]
+try:
+    exported = pffexport(expected["path"])
+    want = {}
+    for m in expected["messages"]:
+        want.setdefault(m["folder"], []).append((m["subject"], [m["attachment"]]))
+    if {k: sorted(v) for k, v in exported.items()} != {k: sorted(v) for k, v in want.items()}:
+        failures.append(f"PST: pffexport found {exported}, expected {want}")
+    count = sum(len(v) for v in exported.values())
+    print(f"    PST: libpff's pffexport exported {count} messages in {len(exported)} folders, "
+          f"each with the expected subject and attachment")
+except (RuntimeError, OSError) as error:
+    failures.append(f"PST: {error}")
+
 expected = ready["zip"]
 with zipfile.ZipFile(expected["path"]) as archive:
     bad = archive.testzip()
