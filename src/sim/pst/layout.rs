@@ -9,8 +9,9 @@
 //! - the padding's units, 30 of 8192 bytes per region, from the next region on;
 //! - the B-tree pages, block B-tree then node B-tree, leaves first, 492 per region.
 //!
-//! Only the built blocks are held in memory; the padding and the B-tree pages over it are
-//! computed from their index, so a file of any size streams in constant memory.
+//! Only the built blocks' IDs, sizes and places are held: each node is built again when the
+//! stream reaches it, and the padding and the B-tree pages over it are computed from their
+//! index, so a file of any size streams in constant memory.
 
 use bytes::Bytes;
 
@@ -49,7 +50,7 @@ struct Placed {
 /// The node whose blocks were built last, kept while the file streams past them: a node's
 /// blocks are consecutive, and a large one spans regions.
 #[derive(Debug, Default)]
-pub struct Built {
+pub struct NodeCache {
     node: Option<u32>,
     first: usize,
     blocks: Vec<(u64, Vec<u8>)>,
@@ -208,10 +209,10 @@ impl Layout {
         }
     }
 
-    /// Built block `i`, encoded at its place; `built` keeps its node's blocks for the next.
-    fn block(&self, i: usize, built: &mut Built) -> Vec<u8> {
+    /// NodeCache block `i`, encoded at its place; `cache` keeps its node's blocks for the next.
+    fn block(&self, i: usize, cache: &mut NodeCache) -> Vec<u8> {
         let placed = self.blocks[i];
-        if built.node != Some(placed.node) {
+        if cache.node != Some(placed.node) {
             let first = self.blocks.partition_point(|b| b.node < placed.node);
             let (_, blocks) = blocks::node_blocks(
                 &self.plan,
@@ -219,13 +220,13 @@ impl Layout {
                 placed.node as usize,
                 first as u64,
             );
-            *built = Built {
+            *cache = NodeCache {
                 node: Some(placed.node),
                 first,
                 blocks,
             };
         }
-        match built.blocks.get(i - built.first) {
+        match cache.blocks.get(i - cache.first) {
             Some((bid, data)) if *bid == placed.bid => ndb::block(data, placed.ib, placed.bid),
             // A node built twice gives the same blocks; were it not so, a zero-filled block
             // would fail its CRC rather than pass for another.
@@ -365,7 +366,7 @@ impl Layout {
     }
 
     /// Region `r`, with its maps, cut at the end of the file.
-    pub fn region(&self, r: u64, built: &mut Built) -> Bytes {
+    pub fn region(&self, r: u64, cache: &mut NodeCache) -> Bytes {
         let start = region_start(r);
         let end = (start + REGION).min(self.eof);
         let mut out = vec![0u8; (end - start) as usize];
@@ -380,7 +381,7 @@ impl Layout {
         let first = self.blocks.partition_point(|b| b.ib < start);
         let last = self.blocks.partition_point(|b| b.ib < start + REGION);
         for i in first..last {
-            mark(&mut out, self.blocks[i].ib, &self.block(i, built));
+            mark(&mut out, self.blocks[i].ib, &self.block(i, cache));
         }
         if let Some(k) = r.checked_sub(self.padding_region) {
             let units = self.padding.units();
@@ -437,8 +438,8 @@ impl Layout {
     pub fn chunks(self) -> impl Iterator<Item = Bytes> + Send {
         let prefix = self.prefix();
         let regions = self.regions();
-        let mut built = Built::default();
-        std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r, &mut built)))
+        let mut cache = NodeCache::default();
+        std::iter::once(prefix).chain((0..regions).map(move |r| self.region(r, &mut cache)))
     }
 
     /// What the B-trees say is allocated, as (offset, length): every block the block B-tree
@@ -470,7 +471,7 @@ impl Layout {
             return self.prefix().slice(offset as usize..);
         }
         let r = (offset - AMAP_FIRST) / REGION;
-        let region = self.region(r, &mut Built::default());
+        let region = self.region(r, &mut NodeCache::default());
         let at = ((offset - region_start(r)) as usize).min(region.len());
         region.slice(at..)
     }

@@ -70,6 +70,10 @@ pub trait Source: Send + Sync {
     fn len(&self) -> usize;
     /// Message `i`, the same on every call.
     fn message(&self, i: usize) -> Message<'_>;
+    /// Message `i`'s folder: what planning needs, without making the whole message.
+    fn folder(&self, i: usize) -> &str {
+        self.message(i).folder
+    }
 }
 
 /// The folder, outside the IPM subtree, that holds the padding message.
@@ -196,7 +200,7 @@ impl Plan {
             plan.folder_at(path);
         }
         let mut placed: Vec<(usize, Which)> = (0..source.len())
-            .map(|i| (plan.folder_at(source.message(i).folder), Which::Source(i)))
+            .map(|i| (plan.folder_at(source.folder(i)), Which::Source(i)))
             .collect();
         if !pieces.is_empty() {
             placed.push((plan.add_folder(PADDING_FOLDER, 0), Which::Padding));

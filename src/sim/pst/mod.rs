@@ -253,6 +253,10 @@ impl Source for CatalogSource {
         self.items.len()
     }
 
+    fn folder(&self, i: usize) -> &str {
+        &self.mailbox().items[self.items[i]].folder_path
+    }
+
     fn message(&self, i: usize) -> Message<'_> {
         let item = &self.mailbox().items[self.items[i]];
         fn person(p: &crate::sim::data::Person) -> Person<'_> {
@@ -301,6 +305,10 @@ impl Source for Part {
 
     fn message(&self, i: usize) -> Message<'_> {
         self.source.message(self.messages[i])
+    }
+
+    fn folder(&self, i: usize) -> &str {
+        self.source.folder(self.messages[i])
     }
 }
 

@@ -106,6 +106,35 @@ fn open_bytes(bytes: Vec<u8>) -> Rc<UnicodeStore> {
     UnicodeStore::read(Rc::new(file)).unwrap()
 }
 
+/// The subfolder of `folder` named `name`.
+fn subfolder(store: &UnicodeStore, folder: &dyn Folder, name: &str) -> Rc<dyn Folder> {
+    (folder.hierarchy_table().unwrap().rows_matrix())
+        .map(|r| {
+            let nid = NodeId::from(u32::from(r.id()));
+            store
+                .open_folder(&store.properties().make_entry_id(nid).unwrap())
+                .unwrap()
+        })
+        .find(|f| f.properties().display_name().is_ok_and(|n| n == name))
+        .unwrap_or_else(|| panic!("no folder {name}"))
+}
+
+/// The first message of `folder`'s contents table.
+fn first_message(
+    store: &Rc<UnicodeStore>,
+    folder: &Rc<dyn Folder>,
+) -> Rc<outlook_pst::messaging::message::UnicodeMessage> {
+    let row = folder
+        .contents_table()
+        .unwrap()
+        .rows_matrix()
+        .next()
+        .unwrap();
+    let nid = NodeId::from(u32::from(row.id()));
+    let entry = store.properties().make_entry_id(nid).unwrap();
+    outlook_pst::messaging::message::UnicodeMessage::read(store.clone(), &entry, None).unwrap()
+}
+
 /// A PST read at random: each read generates the region it falls in.
 struct Virtual {
     pst: Arc<Pst>,
@@ -219,31 +248,10 @@ fn values_too_large_for_the_heap_go_to_subnodes_and_read_back() {
         .flat_map(|c| c.to_vec())
         .collect();
     let store = open_bytes(bytes);
-    let entry = |nid: u32| store.properties().make_entry_id(NodeId::from(nid)).unwrap();
     let ipm = store
         .open_folder(&store.properties().ipm_sub_tree_entry_id().unwrap())
         .unwrap();
-    let inbox = ipm
-        .hierarchy_table()
-        .unwrap()
-        .rows_matrix()
-        .map(|r| store.open_folder(&entry(u32::from(r.id()))).unwrap())
-        .find(|f| f.properties().display_name().is_ok_and(|n| n == "Inbox"))
-        .unwrap();
-    let row = inbox
-        .contents_table()
-        .unwrap()
-        .rows_matrix()
-        .next()
-        .map(|r| u32::from(r.id()))
-        .unwrap();
-    let nid = NodeId::from(row);
-    let message = outlook_pst::messaging::message::UnicodeMessage::read(
-        store.clone(),
-        &store.properties().make_entry_id(nid).unwrap(),
-        None,
-    )
-    .unwrap();
+    let message = first_message(&store, &subfolder(&store, &*ipm, "Inbox"));
     match message.properties().get(0x1000) {
         Some(PropertyValue::Unicode(s)) => {
             assert_eq!(String::from_utf16(s.buffer()).unwrap(), body)
@@ -322,29 +330,12 @@ fn a_pst_of_a_terabyte_lays_out_and_its_padding_message_holds_every_piece() {
     let file = outlook_pst::UnicodePstFile::read_from(Box::new(Virtual { pst, pos: 0 })).unwrap();
     let store = UnicodeStore::read(Rc::new(file)).unwrap();
     assert_eq!(ipm_subjects(&store), ["one"]);
-    let entry = |nid: u32| store.properties().make_entry_id(NodeId::from(nid)).unwrap();
-    let root = store.open_folder(&entry(0x122)).unwrap();
-    let padding = root
-        .hierarchy_table()
-        .unwrap()
-        .rows_matrix()
-        .map(|r| store.open_folder(&entry(u32::from(r.id()))).unwrap())
-        .find(|f| {
-            f.properties()
-                .display_name()
-                .is_ok_and(|n| n == PADDING_FOLDER)
-        })
+    let root_entry = store
+        .properties()
+        .make_entry_id(NodeId::from(0x122))
         .unwrap();
-    let row = padding
-        .contents_table()
-        .unwrap()
-        .rows_matrix()
-        .next()
-        .map(|r| u32::from(r.id()))
-        .unwrap();
-    let message =
-        outlook_pst::messaging::message::UnicodeMessage::read(store.clone(), &entry(row), None)
-            .unwrap();
+    let root = store.open_folder(&root_entry).unwrap();
+    let message = first_message(&store, &subfolder(&store, &*root, PADDING_FOLDER));
     let attachments = message.attachment_table().unwrap().rows_matrix().count();
     let pieces = attachments as u64;
     assert!(pieces > 340, "{pieces} attachments");
