@@ -8,7 +8,8 @@ use std::io::Read;
 use vbo365::sim::{SimConfig, Simulator};
 use vbo365::{Action, ActionOutcome, Client, FileKind};
 
-async fn client_for(sim: &vbo365::sim::RunningSimulator) -> Client {
+/// A client logged in to `sim` as its administrator.
+pub async fn client_for(sim: &vbo365::sim::RunningSimulator) -> Client {
     let client = Client::builder(sim.base_url()).build().unwrap();
     client
         .login(sim.username(), sim.password().clone())

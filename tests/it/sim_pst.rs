@@ -7,6 +7,7 @@ use std::path::Path;
 use vbo365::sim::{ItemData, RunningSimulator, SimConfig, Simulator};
 use vbo365::{Action, ActionOutcome, Client, ExportToPst, ItemIds, MailboxId, SessionId};
 
+use crate::sim_files::client_for;
 use crate::support::pst::{FolderDump, MessageDump, read_pst};
 
 async fn start(pst_size: u64) -> (RunningSimulator, Client) {
@@ -24,11 +25,7 @@ async fn start_with(config: SimConfig) -> (RunningSimulator, Client) {
     })
     .await
     .unwrap();
-    let client = Client::builder(sim.base_url()).build().unwrap();
-    client
-        .login(sim.username(), sim.password().clone())
-        .await
-        .unwrap();
+    let client = client_for(&sim).await;
     (sim, client)
 }
 
