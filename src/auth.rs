@@ -184,6 +184,7 @@ impl Auth {
         &self,
         http: &reqwest::Client,
         base_url: &str,
+        version: crate::ApiVersion,
         seen_generation: u64,
         timeout: Option<Duration>,
     ) -> Result<(), Error> {
@@ -212,7 +213,7 @@ impl Auth {
                 grant_type: types::RefreshTokenGrantGrantType::RefreshToken,
                 refresh_token,
             });
-            match request_token(http, base_url, &body, timeout).await {
+            match request_token(http, base_url, version, &body, timeout).await {
                 Ok(token) => {
                     self.store_refreshed(&token);
                     tracing::info!("refreshed the access token with the refresh token");
@@ -225,7 +226,7 @@ impl Auth {
             }
         }
         if let Some(grant) = grant {
-            let token = request_token(http, base_url, &grant.request()?, timeout).await?;
+            let token = request_token(http, base_url, version, &grant.request()?, timeout).await?;
             self.store_refreshed(&token);
             tracing::info!("obtained a new access token with the original grant");
             return Ok(());
@@ -272,13 +273,14 @@ impl Grant {
 async fn request_token(
     http: &reqwest::Client,
     base_url: &str,
+    version: crate::ApiVersion,
     grant: &types::TokenRequest,
     timeout: Option<Duration>,
 ) -> Result<types::Token, Error> {
     const OPERATION: Operation = TOKEN;
     let form = serde_urlencoded::to_string(grant)
         .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))?;
-    let mut request = http.post(format!("{base_url}{}", TOKEN.path()));
+    let mut request = http.post(format!("{base_url}{}", token_path(version)));
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);
     }
@@ -310,4 +312,9 @@ async fn request_token(
         ))
         .with_operation(OPERATION)
     })
+}
+
+/// The token endpoint's path in `version`: every version serves `createToken`.
+fn token_path(version: crate::ApiVersion) -> &'static str {
+    TOKEN.path(version).unwrap_or("/token")
 }

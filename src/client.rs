@@ -141,6 +141,7 @@ impl ClientBuilder {
                 response_timeout: self.response_timeout,
                 ..Shared::default()
             }),
+            version: crate::ApiVersion::V4,
         };
         Ok(Client {
             api: generated::Client::new_with_client(&base_url, http, inner.clone()),

@@ -11,16 +11,18 @@ use reqwest::{Method, StatusCode};
 
 use crate::auth::Auth;
 use crate::generated::Client;
-use crate::generated::wire::Operation;
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::retry::RetryPolicy;
 
 /// The action endpoints answer with a file, JSON or nothing; say that we accept all of them.
 const ACTION_ACCEPT: &str = "application/octet-stream, application/json";
 
-/// State shared by all requests of one client (and its clones).
-#[derive(Debug, Clone, Default)]
+/// State shared by all requests of one client (and its clones), and the API version of the
+/// generated client it is the inner state of.
+#[derive(Debug, Clone)]
 pub struct Inner {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) version: ApiVersion,
 }
 
 #[derive(Debug, Default)]
@@ -39,8 +41,9 @@ impl ClientHooks<Inner> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let shared = &self.inner().shared;
+        let version = self.inner().version;
         let operation = Operation::from_client_name(info.operation_id);
-        if operation.is_some_and(Operation::downloads) {
+        if operation.is_some_and(|op| op.downloads(version)) {
             request
                 .headers_mut()
                 .insert(ACCEPT, HeaderValue::from_static(ACTION_ACCEPT));
@@ -55,6 +58,7 @@ impl ClientHooks<Inner> for Client {
                     .refresh(
                         self.client(),
                         self.baseurl(),
+                        version,
                         generation,
                         shared.response_timeout,
                     )
@@ -107,6 +111,7 @@ impl ClientHooks<Inner> for Client {
                         .refresh(
                             self.client(),
                             self.baseurl(),
+                            self.inner().version,
                             generation.unwrap_or_default(),
                             shared.response_timeout,
                         )

@@ -17,7 +17,7 @@ use super::data::{Catalog, ItemData};
 use super::production::Production;
 use super::spelling::field_name;
 use crate::SecretString;
-use crate::generated::wire::Operation;
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::types;
 
 /// A restore session.
@@ -353,8 +353,8 @@ impl Shared {
             return Err(format!(
                 "The VEX email settings are not configured ({}); configure them with {} {} before sending.",
                 missing.join(", "),
-                put.method(),
-                put.path()
+                put.method(ApiVersion::V4).unwrap_or_default(),
+                put.path(ApiVersion::V4).unwrap_or_default()
             ));
         }
         if use_settings_sender {

@@ -326,7 +326,10 @@ async fn a_generic_tool_logs_in_by_the_spec_declared_oauth2_password_flow() {
     let document = spec.document();
     let flow = &document["components"]["securitySchemes"]["oauth2Password"]["flows"]["password"];
     let token_url = flow["tokenUrl"].as_str().unwrap();
-    assert_eq!(token_url, vbo365::Operation::CreateToken.path());
+    assert_eq!(
+        Some(token_url),
+        vbo365::Operation::CreateToken.path(vbo365::ApiVersion::V4)
+    );
     assert_eq!(flow["refreshUrl"].as_str(), Some(token_url));
     let requirements: Vec<&str> = document["security"]
         .as_array()

@@ -2,9 +2,8 @@
 //! spec and from the client progenitor generated from it, so that no hand-written file spells
 //! an operationId or an action key.
 //!
-//! - `Operation`: one variant per operation of the spec, with its operationId, method, path
-//!   template and the name of the generated client method (the `operation_id` progenitor
-//!   hands to the hooks).
+//! - `Operation`: re-exported from the cross-version table (`table.rs`), which every
+//!   version's spec contributes its operations to.
 //! - `ALL` on every unit-only enum of `types` (the spec's string enums), for value lists such
 //!   as the CLI's `--region`.
 //! - `<Enum>Key` for every externally tagged enum of `types` whose variants carry data (the
@@ -14,18 +13,25 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-/// One operation of the spec.
-struct Op {
-    id: String,
-    method: String,
-    path: String,
-    client_name: String,
+/// One operation of the spec, as the cross-version table (`table.rs`) needs it.
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub client_name: String,
     /// Whether a success answer may be a file (`application/octet-stream`).
-    downloads: bool,
+    pub downloads: bool,
+    /// The actions the operation performs (`x-vbo-action`), if it is an action.
+    pub action: Option<crate::table::ActionDecl>,
 }
 
-/// Generates the wire module's source from the generation view and the generated client.
-pub fn generate(spec: &openapiv3::OpenAPI, client: &syn::File) -> Result<TokenStream, String> {
+/// Generates the wire module's source from the generation view and the generated client, and
+/// the spec's operations for the cross-version table.
+pub fn generate(
+    spec: &openapiv3::OpenAPI,
+    client: &syn::File,
+) -> Result<(TokenStream, Vec<Op>), String> {
     let client_names = client_operation_names(client);
     let ops = operations(spec, &client_names)?;
     let types = client
@@ -42,17 +48,17 @@ pub fn generate(spec: &openapiv3::OpenAPI, client: &syn::File) -> Result<TokenSt
             enums.extend(enum_support(e)?);
         }
     }
-    let operation = operation_enum(&ops);
     let calls = calls(client, &ops)?;
     let components = components(spec, types);
-    Ok(quote! {
+    let tokens = quote! {
         #[allow(unused_imports)]
         use super::{types, ByteStream};
-        #operation
+        pub use crate::generated::operations::Operation;
         #enums
         #calls
         #components
-    })
+    };
+    Ok((tokens, ops))
 }
 
 /// `round_trip_component`: every component schema of the spec that has a generated type of
@@ -206,6 +212,11 @@ fn operations(spec: &openapiv3::OpenAPI, client_names: &[String]) -> Result<Vec<
                     format!("{id}: no generated client method carries this operation")
                 })?;
             ops.push(Op {
+                action: crate::table::action_decl(
+                    &id,
+                    path,
+                    operation.extensions.get(crate::table::ACTION_EXTENSION),
+                )?,
                 downloads: downloads(spec, operation),
                 id,
                 method: method.to_ascii_uppercase(),
@@ -275,73 +286,6 @@ fn client_operation_names(client: &syn::File) -> Vec<String> {
     names.0.sort();
     names.0.dedup();
     names.0
-}
-
-fn operation_enum(ops: &[Op]) -> TokenStream {
-    let variants: Vec<Ident> = ops.iter().map(|op| upper_camel(&op.id)).collect();
-    let docs = ops
-        .iter()
-        .map(|op| format!("`{}` ({} {}).", op.id, op.method, op.path));
-    let ids = ops.iter().map(|op| &op.id);
-    let methods = ops.iter().map(|op| &op.method);
-    let paths = ops.iter().map(|op| &op.path);
-    let names = ops.iter().map(|op| &op.client_name);
-    let downloads = ops.iter().map(|op| op.downloads);
-    let count = ops.len();
-    quote! {
-        /// Every operation of the spec.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Operation {
-            #( #[doc = #docs] #variants, )*
-        }
-
-        impl Operation {
-            /// Every operation, in the spec's order.
-            pub const ALL: [Operation; #count] = [ #( Self::#variants, )* ];
-
-            /// The spec's `operationId`.
-            pub const fn id(self) -> &'static str {
-                match self { #( Self::#variants => #ids, )* }
-            }
-
-            /// The HTTP method, upper case.
-            pub const fn method(self) -> &'static str {
-                match self { #( Self::#variants => #methods, )* }
-            }
-
-            /// The path template, as in the spec.
-            pub const fn path(self) -> &'static str {
-                match self { #( Self::#variants => #paths, )* }
-            }
-
-            /// The generated client's method: the `operation_id` the hooks are given.
-            pub const fn client_name(self) -> &'static str {
-                match self { #( Self::#variants => #names, )* }
-            }
-
-            /// Whether a success answer may be a file (a 2xx `application/octet-stream` body):
-            /// such a request asks for files and JSON alike, and has no total timeout.
-            pub const fn downloads(self) -> bool {
-                match self { #( Self::#variants => #downloads, )* }
-            }
-
-            /// The operation with this `operationId`.
-            pub fn from_id(id: &str) -> Option<Self> {
-                Self::ALL.into_iter().find(|op| op.id() == id)
-            }
-
-            /// The operation whose generated method has this name.
-            pub fn from_client_name(name: &str) -> Option<Self> {
-                Self::ALL.into_iter().find(|op| op.client_name() == name)
-            }
-        }
-
-        impl ::std::fmt::Display for Operation {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.id())
-            }
-        }
-    }
 }
 
 /// `ALL` for a unit-only enum; a key enum for an externally tagged enum with data.
@@ -429,7 +373,7 @@ fn serde_attribute(attrs: &[syn::Attribute], name: &str) -> Option<String> {
     found
 }
 
-fn upper_camel(id: &str) -> Ident {
+pub(crate) fn upper_camel(id: &str) -> Ident {
     let mut chars = id.chars();
     let name: String = chars
         .next()

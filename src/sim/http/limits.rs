@@ -17,7 +17,7 @@ use axum::response::Response;
 use futures_util::StreamExt as _;
 
 use super::errors::ApiError;
-use crate::generated::wire::Operation;
+use crate::generated::operations::{ApiVersion, Operation};
 
 /// Largest request body read, far above any valid one (a PFX certificate in base64).
 pub const BODY_LIMIT: usize = 4 << 20;
@@ -139,7 +139,10 @@ fn is_token_path(path: &str) -> bool {
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
-    path.eq_ignore_ascii_case(Operation::CreateToken.path())
+    ApiVersion::ALL
+        .into_iter()
+        .filter_map(|v| Operation::CreateToken.path(v))
+        .any(|token| path.eq_ignore_ascii_case(token))
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
         ));
     }
     let spec = Spec::embedded();
-    let routes = routing::routes(&spec).map_err(SimError::Spec)?;
+    let routes = routing::routes(&spec, crate::ApiVersion::V4).map_err(SimError::Spec)?;
     let requested = SocketAddr::new(config.addr, config.port);
     let listener = std::net::TcpListener::bind(requested).map_err(|source| SimError::Bind {
         addr: requested,

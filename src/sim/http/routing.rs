@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::Sim;
 use super::errors::ApiError;
 use super::input::Input;
-use crate::generated::wire::Operation;
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::sim::state::LoginKind;
 use crate::spec::{Parameter, SchemaValidator, Spec};
 
@@ -49,8 +49,13 @@ pub struct BodySpec {
 
 /// One operation of the spec, as the server routes and checks it.
 pub struct Route {
-    /// Which operation of the generated table it is: its handler, method and path.
+    /// Which operation of the generated table it is: its handler.
     pub operation: Operation,
+    /// The version whose spec it is from.
+    pub version: ApiVersion,
+    /// The method, upper case, and the path template, as the spec says.
+    pub method: String,
+    pub path: String,
     pub secured: bool,
     pub params: Vec<Param>,
     pub body: Option<BodySpec>,
@@ -65,7 +70,7 @@ pub struct Route {
 pub const LOGIN_EXTENSION: &str = "x-vbo-login";
 
 /// The operations of `spec`, with everything compiled that each request needs.
-pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
+pub fn routes(spec: &Spec, version: ApiVersion) -> Result<Vec<Route>, String> {
     let global_security = spec.document().get("security");
     let mut out = Vec::new();
     for op in spec.operations() {
@@ -118,6 +123,9 @@ pub fn routes(spec: &Spec) -> Result<Vec<Route>, String> {
         };
         out.push(Route {
             operation,
+            version,
+            method: op.method.to_ascii_uppercase(),
+            path: op.path.to_string(),
             secured,
             params,
             body,
@@ -337,8 +345,8 @@ pub fn app(sim: Arc<Sim>, limits: super::limits::Limits) -> Result<Router, Strin
     let mut by_path: BTreeMap<String, MethodRouter<Arc<Sim>>> = BTreeMap::new();
     for (index, route) in sim.routes.iter().enumerate() {
         let op = route.operation;
-        let filter = method_filter(op.method())
-            .ok_or_else(|| format!("{op}: unsupported method {}", op.method()))?;
+        let filter = method_filter(&route.method)
+            .ok_or_else(|| format!("{op}: unsupported method {}", route.method))?;
         let handler = move |State(sim): State<Arc<Sim>>, request: Request| async move {
             let route = &sim.routes[index];
             let result = match sim.prepare(route, request).await {
@@ -347,16 +355,13 @@ pub fn app(sim: Arc<Sim>, limits: super::limits::Limits) -> Result<Router, Strin
             };
             result.unwrap_or_else(|error| error.into_response(route.oauth_errors))
         };
-        let methods = by_path.remove(op.path()).unwrap_or_default();
-        by_path.insert(op.path().to_string(), methods.on(filter, handler));
+        let methods = by_path.remove(&route.path).unwrap_or_default();
+        by_path.insert(route.path.clone(), methods.on(filter, handler));
     }
     let templates = Templates(
         sim.routes
             .iter()
-            .map(|route| {
-                let path = route.operation.path();
-                path.split('/').map(str::to_string).collect()
-            })
+            .map(|route| route.path.split('/').map(str::to_string).collect())
             .collect(),
     );
     let mut router = Router::new();
@@ -364,10 +369,9 @@ pub fn app(sim: Arc<Sim>, limits: super::limits::Limits) -> Result<Router, Strin
         let allowed: Vec<&str> = sim
             .routes
             .iter()
-            .map(|route| route.operation)
-            .filter(|op| op.path() == path)
+            .filter(|route| route.path == path)
             // axum answers HEAD with the GET handler.
-            .flat_map(|op| match op.method() {
+            .flat_map(|route| match route.method.as_str() {
                 "GET" => vec!["GET", "HEAD"],
                 other => vec![other],
             })
@@ -399,7 +403,7 @@ mod tests {
     #[test]
     fn the_token_endpoint_alone_is_public_and_answers_oauth_errors() {
         let spec = Spec::embedded();
-        let routes = routes(&spec).unwrap();
+        let routes = routes(&spec, ApiVersion::V4).unwrap();
         for operation in Operation::ALL {
             let count = routes.iter().filter(|r| r.operation == operation).count();
             assert_eq!(count, 1, "{operation}: one route");
