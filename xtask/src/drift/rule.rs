@@ -186,6 +186,9 @@ rules! {
     ErrorStatusRemoved = "error-status-removed", Compatible,
         "an error status is gone",
         upstream: "the server no longer documents an error";
+    ErratumUnmatched = "erratum-unmatched", Breaking,
+        "not compared: `x-vbo-upstream-errata` is read against a server's document only",
+        upstream: "an `x-vbo-upstream-errata` entry of ours acknowledges no breaking difference (the vendor fixed its document, or ours changed): remove or fix it";
 }
 
 impl fmt::Display for Rule {

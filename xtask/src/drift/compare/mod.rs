@@ -44,6 +44,10 @@ pub struct Change {
     pub message: String,
     /// Every operation the change reaches (a shared component reaches several).
     pub operations: Vec<String>,
+    /// Against a server: the reason our spec gives for a breaking difference it acknowledges
+    /// (`x-vbo-upstream-errata`); the change is then not breaking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erratum: Option<String>,
 }
 
 /// How the two documents are matched.
@@ -88,6 +92,7 @@ impl Collector {
             side,
             message,
             operations: Vec::new(),
+            erratum: None,
         });
         if !change.operations.iter().any(|o| o == op) {
             change.operations.push(op.to_string());

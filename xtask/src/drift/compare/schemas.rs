@@ -42,6 +42,28 @@ impl<'a> Walk<'a> {
             );
             return;
         }
+        if self.matching.upstream
+            && dir == Dir::Request
+            && !b.variants.is_empty()
+            && a.variants.is_empty()
+        {
+            // Against a server that takes one schema where ours sends one of several (the
+            // vendor's flat token form or restore body, our grants or credential methods):
+            // what ours sends is one of its variants, so each variant must be a value the
+            // server's schema takes. Each is compared with it in place of the oneOf.
+            for (key, variant, pointer) in &b.variants {
+                self.schema(
+                    variant,
+                    after,
+                    pointer,
+                    after_pointer,
+                    &format!("{place}<{key}>"),
+                    dir,
+                    required,
+                );
+            }
+            return;
+        }
         if b.variants.is_empty() != a.variants.is_empty() {
             let kind = |s: &Shape| {
                 if s.variants.is_empty() {
