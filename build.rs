@@ -69,7 +69,7 @@ fn run(dir: &Path, out_dir: &Path) -> Result<(), String> {
         let spec_file = format!("{SPEC_DIR}/vbo-v{number}.yaml");
         let text = std::fs::read_to_string(&spec_path)
             .map_err(|e| format!("{spec_file}: cannot read the spec: {e}"))?;
-        let generated = vbo365_codegen::generate_files(&text, &spec_file)
+        let generated = vbo365_codegen::generate_files(&text, &spec_file, &format!("v{number}"))
             .map_err(|e| format!("{spec_file}: {e}"))?;
         write(out_dir, &format!("vbo_v{number}.rs"), &generated.client)?;
         write(out_dir, &format!("vbo_v{number}_wire.rs"), &generated.wire)?;
@@ -78,6 +78,15 @@ fn run(dir: &Path, out_dir: &Path) -> Result<(), String> {
              //! The client generated from `{spec_file}`.\n\
              #![allow(missing_docs, clippy::all, unused_imports)]\n\
              include!(concat!(env!(\"OUT_DIR\"), \"/vbo_v{number}.rs\"));\n\
+             impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {{\n\
+             async fn pre<E>(&self, request: &mut reqwest::Request, info: &progenitor_client::OperationInfo) -> Result<(), progenitor_client::Error<E>> {{\n\
+             crate::hooks::pre(self, request, info).await;\n\
+             Ok(())\n\
+             }}\n\
+             async fn exec(&self, request: reqwest::Request, info: &progenitor_client::OperationInfo) -> reqwest::Result<reqwest::Response> {{\n\
+             crate::hooks::exec(self, request, info).await\n\
+             }}\n\
+             }}\n\
              pub mod wire {{\n\
              //! What the hand-written layer knows of the v{number} wire (`crates/codegen/src/wire.rs`).\n\
              include!(concat!(env!(\"OUT_DIR\"), \"/vbo_v{number}_wire.rs\"));\n\
@@ -89,6 +98,36 @@ fn run(dir: &Path, out_dir: &Path) -> Result<(), String> {
             ops: generated.operations,
         });
     }
+    let texts: String = versions
+        .iter()
+        .map(|v| {
+            format!(
+                "operations::ApiVersion::{} => include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{}\")),\n",
+                v.label.to_ascii_uppercase(),
+                v.spec_file
+            )
+        })
+        .collect();
+    modules.push_str(&format!(
+        "/// The text of `version`'s spec, embedded at compile time.\n\
+         #[cfg(feature = \"spec\")]\n\
+         pub fn spec_text(version: operations::ApiVersion) -> &'static str {{\n\
+         match version {{\n{texts}}}\n}}\n"
+    ));
+    let arms: String = versions
+        .iter()
+        .map(|v| {
+            let (label, variant) = (&v.label, v.label.to_ascii_uppercase());
+            format!("operations::ApiVersion::{variant} => {label}::wire::round_trip_body(operation, value),\n")
+        })
+        .collect();
+    modules.push_str(&format!(
+        "/// `round_trip_body` of `version`'s wire module: `value` as that version's request\n\
+         /// body of `operation`, written back.\n\
+         pub fn round_trip_body(version: operations::ApiVersion, operation: operations::Operation, \
+         value: &::serde_json::Value) -> Option<Result<::serde_json::Value, String>> {{\n\
+         match version {{\n{arms}}}\n}}\n"
+    ));
     write(out_dir, "vbo_operations.rs", &table::generate(&versions)?)?;
     write(out_dir, "vbo_versions.rs", &modules)
 }

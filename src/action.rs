@@ -72,6 +72,11 @@ impl ActionKind {
         }
     }
 
+    /// `restoretoOriginallocation` and `restoreTo`.
+    pub fn restores(self) -> bool {
+        matches!(self, Self::RestoreToOriginalLocation | Self::RestoreTo)
+    }
+
     /// Restores and sends change production data: they must never be sent twice.
     pub fn changes_data(self) -> bool {
         !matches!(self, Self::ExportToPst | Self::SaveToMsg)
@@ -412,6 +417,20 @@ impl Action {
     /// The generated body, as it goes on the wire.
     pub fn body(&self) -> &MailboxItemAction {
         &self.0
+    }
+
+    /// The body as JSON, in v4's shape (`{"<key>": options}`), for the versions that take
+    /// the options alone ([`crate::action_send`]).
+    pub(crate) fn wire_value(&self) -> Result<serde_json::Value, Error> {
+        serde_json::to_value(&self.0).map_err(|e| {
+            Error::invalid(
+                self.kind().wire_name(),
+                format!(
+                    "cannot be written as JSON ({})",
+                    crate::redact::serde_error(&e)
+                ),
+            )
+        })
     }
 
     /// The generated body, by value.

@@ -270,7 +270,7 @@ impl Grant {
 
 /// Posts a grant to the token endpoint, form-encoded as the spec says, within `timeout` (the
 /// client's response timeout, as for the login).
-async fn request_token(
+pub(crate) async fn request_token(
     http: &reqwest::Client,
     base_url: &str,
     version: crate::ApiVersion,
@@ -278,9 +278,11 @@ async fn request_token(
     timeout: Option<Duration>,
 ) -> Result<types::Token, Error> {
     const OPERATION: Operation = TOKEN;
-    let form = serde_urlencoded::to_string(grant)
-        .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))?;
-    let mut request = http.post(format!("{base_url}{}", token_path(version)));
+    let form = token_form(version, grant)?;
+    let path = TOKEN
+        .path(version)
+        .ok_or_else(|| Error::unsupported(TOKEN, version))?;
+    let mut request = http.post(format!("{base_url}{path}"));
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);
     }
@@ -314,7 +316,30 @@ async fn request_token(
     })
 }
 
-/// The token endpoint's path in `version`: every version serves `createToken`.
-fn token_path(version: crate::ApiVersion) -> &'static str {
-    TOKEN.path(version).unwrap_or("/token")
+/// The form that asks `version` for a token with `grant`. From v7 on the token endpoint has an
+/// antiforgery step for browsers, which `disable_antiforgery_token=true` turns off for other
+/// clients: it is sent wherever the version's token form has the field (its spec says), and
+/// only there: v4 and v6 have no such field.
+fn token_form(version: crate::ApiVersion, grant: &types::TokenRequest) -> Result<String, Error> {
+    if version == crate::ApiVersion::V4 {
+        return encode(grant);
+    }
+    let mut value = crate::versioned::json("grant", grant)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert(ANTIFORGERY.into(), serde_json::Value::Bool(true));
+    }
+    let written = crate::generated::round_trip_body(version, TOKEN, &value)
+        .ok_or_else(|| Error::unsupported(TOKEN, version))?
+        .map_err(|why| {
+            Error::invalid("grant", format!("is not a {version} token request: {why}"))
+        })?;
+    encode(&written)
+}
+
+/// The token form's field that turns the antiforgery step off (v7 and later).
+const ANTIFORGERY: &str = "disable_antiforgery_token";
+
+fn encode(form: &impl serde::Serialize) -> Result<String, Error> {
+    serde_urlencoded::to_string(form)
+        .map_err(|e| Error::invalid("grant", format!("cannot be form-encoded: {e}")))
 }

@@ -15,8 +15,8 @@ use crate::hooks::{Inner, Shared};
 const ACTION_OPERATION: Operation = Operation::PerformMailboxItemAction;
 use crate::outcome::Answer;
 use crate::{
-    Action, ActionOutcome, Error, ItemAction, LoginKind, MailboxId, RetryPolicy, SecretString,
-    SessionId,
+    Action, ActionOutcome, ApiVersion, Error, ItemAction, LoginKind, MailboxId, RetryPolicy,
+    SecretString, SessionId, VersionChoice,
 };
 
 /// Default time to establish a TCP (and TLS) connection.
@@ -37,9 +37,18 @@ pub struct ClientBuilder {
     ca_files: Vec<PathBuf>,
     accept_invalid_certs: bool,
     retry: RetryPolicy,
+    version: VersionChoice,
 }
 
 impl ClientBuilder {
+    /// The API version to speak. Default: [`VersionChoice::Auto`], the newest the server
+    /// serves, found with one anonymous request per version on first use
+    /// ([`Client::api_version`]). A version chosen here is never probed.
+    pub fn api_version(mut self, version: impl Into<VersionChoice>) -> Self {
+        self.version = version.into();
+        self
+    }
+
     /// Time allowed to connect. Default: 30 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -141,12 +150,15 @@ impl ClientBuilder {
                 response_timeout: self.response_timeout,
                 ..Shared::default()
             }),
-            version: crate::ApiVersion::V4,
+            version: ApiVersion::V4,
         };
         Ok(Client {
-            api: generated::Client::new_with_client(&base_url, http, inner.clone()),
+            api: generated::Client::new_with_client(&base_url, http.clone(), inner.clone()),
+            http,
             inner,
             idle_timeout: self.idle_timeout,
+            version: self.version,
+            probed: Arc::default(),
         })
     }
 }
@@ -186,9 +198,14 @@ fn parse_pem(pem: &[u8], origin: &str) -> Result<Vec<reqwest::Certificate>, Erro
 /// A client for one VBO server. Clones share the connection pool and the access token.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// The v4 client; the other versions' share its connection pool and state.
     api: generated::Client,
+    http: reqwest::Client,
     inner: Inner,
     idle_timeout: Option<Duration>,
+    version: VersionChoice,
+    /// What [`VersionChoice::Auto`] found, shared by clones.
+    probed: Arc<tokio::sync::OnceCell<ApiVersion>>,
 }
 
 impl Client {
@@ -204,6 +221,7 @@ impl Client {
             ca_files: Vec::new(),
             accept_invalid_certs: false,
             retry: RetryPolicy::default(),
+            version: VersionChoice::Auto,
         }
     }
 
@@ -325,12 +343,24 @@ impl Client {
     }
 
     async fn authenticate(&self, grant: Grant, kind: LoginKind) -> Result<types::Token, Error> {
-        let result = self.api.create_token().body(grant.request()?).send().await;
-        let token = match result {
-            Ok(token) => token.into_inner(),
-            Err(error) => {
-                return Err(Error::from_generated(error, Operation::CreateToken).await);
+        let version = self.api_version().await?;
+        let token = if version == ApiVersion::V4 {
+            let result = self.api.create_token().body(grant.request()?).send().await;
+            match result {
+                Ok(token) => token.into_inner(),
+                Err(error) => {
+                    return Err(Error::from_generated(error, Operation::CreateToken).await);
+                }
             }
+        } else {
+            crate::auth::request_token(
+                &self.http,
+                self.base_url(),
+                version,
+                &grant.request()?,
+                self.inner.shared.response_timeout,
+            )
+            .await?
         };
         let auth = &self.inner.shared.auth;
         auth.store(&token, Some(grant));
@@ -382,6 +412,17 @@ impl Client {
         action: &Action,
     ) -> Result<Answer, Error> {
         crate::validate::item_id("itemId", item_id)?;
+        let version = self.api_version().await?;
+        if version != ApiVersion::V4 {
+            let target = crate::action_send::Target::Item {
+                session: restore_session_id,
+                mailbox: mailbox_id,
+                item: item_id,
+            };
+            return self
+                .send_routed(version, action.kind(), target, action.wire_value()?)
+                .await;
+        }
         let span = tracing::info_span!("action", action = action.kind().wire_name());
         let result = self
             .api
@@ -401,6 +442,38 @@ impl Client {
     /// The longest silence of a download once it has started.
     pub(crate) fn idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn version_choice(&self) -> VersionChoice {
+        self.version
+    }
+
+    pub(crate) fn probed_version(&self) -> &tokio::sync::OnceCell<ApiVersion> {
+        &self.probed
+    }
+
+    /// How long the version probe may take: the response timeout, or the default one.
+    pub(crate) fn probe_timeout(&self) -> Duration {
+        self.inner
+            .shared
+            .response_timeout
+            .unwrap_or(DEFAULT_RESPONSE_TIMEOUT)
+    }
+
+    /// `version`'s client state, for requests sent through the hooks.
+    pub(crate) fn api_for(&self, version: ApiVersion) -> crate::versioned::Api<'_> {
+        crate::versioned::Api {
+            client: &self.http,
+            base_url: self.base_url(),
+            inner: Inner {
+                shared: self.inner.shared.clone(),
+                version,
+            },
+        }
     }
 }
 
@@ -422,16 +495,42 @@ pub(crate) async fn answer(
         {
             Ok(Answer::NoContent)
         }
-        Err(error) => {
-            let error = Error::from_generated(error, operation).await;
-            // No answer came back: a restore or send may have run all the same.
-            if kind.changes_data() && error.may_have_reached_server() && !error.is_status() {
-                return Err(error.with_context(format!(
-                    "{} may have run on the server; check before sending it again",
-                    kind.wire_name()
-                )));
-            }
-            Err(error)
-        }
+        Err(error) => Err(may_have_run(
+            Error::from_generated(error, operation).await,
+            kind,
+        )),
     }
+}
+
+/// [`answer`] for a request sent through [`Client::send_call`]: any status comes back.
+pub(crate) async fn raw_answer(
+    result: Result<reqwest::Response, Error>,
+    kind: crate::ActionKind,
+    operation: Operation,
+) -> Result<Answer, Error> {
+    let response = result.map_err(|error| may_have_run(error, kind))?;
+    if response.status() == reqwest::StatusCode::NO_CONTENT {
+        return Ok(Answer::NoContent);
+    }
+    if response.status().is_success() {
+        return Ok(Answer::Body(progenitor_client::ResponseValue::stream(
+            response,
+        )));
+    }
+    let error = progenitor_client::Error::<types::Error>::UnexpectedResponse(response);
+    Err(may_have_run(
+        Error::from_generated(error, operation).await,
+        kind,
+    ))
+}
+
+/// No answer came back: a restore or send may have run all the same.
+fn may_have_run(error: Error, kind: crate::ActionKind) -> Error {
+    if kind.changes_data() && error.may_have_reached_server() && !error.is_status() {
+        return error.with_context(format!(
+            "{} may have run on the server; check before sending it again",
+            kind.wire_name()
+        ));
+    }
+    error
 }

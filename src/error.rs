@@ -97,6 +97,22 @@ impl Error {
         )
     }
 
+    /// `operation` is not part of `version`: refused before anything is sent.
+    pub(crate) fn unsupported(operation: Operation, version: crate::ApiVersion) -> Self {
+        let served: Vec<&str> = crate::ApiVersion::ALL
+            .into_iter()
+            .filter(|v| operation.served_by(*v))
+            .map(|v| v.prefix())
+            .collect();
+        Self::invalid(
+            operation.id(),
+            format!(
+                "is not served by API {version} (it is by {})",
+                served.join(", ")
+            ),
+        )
+    }
+
     pub(crate) fn status_error(status: StatusCode, message: Option<String>) -> Self {
         let mut error = Self::new(Kind::Status, Reached::Yes);
         error.inner.status = Some(status);
@@ -118,6 +134,14 @@ impl Error {
     /// this request was sent.
     pub(crate) fn waited(message: impl Into<String>) -> Self {
         let mut error = Self::new(Kind::Timeout, Reached::No);
+        error.inner.message = Some(bounded(message.into()));
+        error
+    }
+
+    /// Gave up waiting for something the server runs (an asynchronous restore) that it had
+    /// accepted: it may still happen.
+    pub(crate) fn server_still_running(message: impl Into<String>) -> Self {
+        let mut error = Self::new(Kind::Timeout, Reached::Yes);
         error.inner.message = Some(bounded(message.into()));
         error
     }

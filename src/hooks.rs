@@ -5,12 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 use crate::auth::Auth;
-use crate::generated::Client;
 use crate::generated::operations::{ApiVersion, Operation};
 use crate::retry::RetryPolicy;
 
@@ -34,14 +33,19 @@ pub(crate) struct Shared {
     pub(crate) response_timeout: Option<Duration>,
 }
 
-impl ClientHooks<Inner> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let shared = &self.inner().shared;
-        let version = self.inner().version;
+// The hooks of every version's generated client (`build.rs` has each one's `ClientHooks`
+// call these), and of the requests the hand-written layer sends itself (`src/versioned.rs`).
+
+/// Before a request: the accepted media, the timeout, the bearer token (refreshed first when
+/// it is about to expire).
+pub(crate) async fn pre(
+    this: &impl ClientInfo<Inner>,
+    request: &mut reqwest::Request,
+    info: &OperationInfo,
+) {
+    {
+        let shared = &this.inner().shared;
+        let version = this.inner().version;
         let operation = Operation::from_client_name(info.operation_id);
         if operation.is_some_and(|op| op.downloads(version)) {
             request
@@ -56,8 +60,8 @@ impl ClientHooks<Inner> for Client {
                 && let Err(error) = shared
                     .auth
                     .refresh(
-                        self.client(),
-                        self.baseurl(),
+                        this.client(),
+                        this.baseurl(),
                         version,
                         generation,
                         shared.response_timeout,
@@ -71,15 +75,18 @@ impl ClientHooks<Inner> for Client {
                 request.headers_mut().insert(AUTHORIZATION, bearer);
             }
         }
-        Ok(())
     }
+}
 
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let shared = &self.inner().shared;
+/// Sends a request: one refresh and one retry on a 401, retries with backoff of what
+/// certainly did not reach the server (and of idempotent GETs).
+pub(crate) async fn exec(
+    this: &impl ClientInfo<Inner>,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    {
+        let shared = &this.inner().shared;
         let operation = info.operation_id;
         let is_token = Operation::from_client_name(operation) == Some(Operation::CreateToken);
         let idempotent = request.method() == Method::GET;
@@ -91,7 +98,7 @@ impl ClientHooks<Inner> for Client {
             let spare = request.try_clone();
             let generation = shared.auth.bearer().map(|(_, g)| g);
             tracing::debug!(operation, method = %request.method(), attempt, "sending");
-            let result = self.client().execute(request).await;
+            let result = this.client().execute(request).await;
             let Some(next) = spare else { return result };
             match &result {
                 Ok(response)
@@ -109,9 +116,9 @@ impl ClientHooks<Inner> for Client {
                     if let Err(error) = shared
                         .auth
                         .refresh(
-                            self.client(),
-                            self.baseurl(),
-                            self.inner().version,
+                            this.client(),
+                            this.baseurl(),
+                            this.inner().version,
                             generation.unwrap_or_default(),
                             shared.response_timeout,
                         )

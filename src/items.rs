@@ -242,6 +242,18 @@ impl Client {
         action: &Action,
     ) -> Result<crate::outcome::Answer, Error> {
         let body = body(action, items)?;
+        let version = self.api_version().await?;
+        if version != crate::ApiVersion::V4 {
+            let target = crate::action_send::Target::Items {
+                session: restore_session_id,
+                mailbox: mailbox_id,
+            };
+            let wrapped = serde_json::to_value(&body)
+                .map_err(|e| Error::invalid("items", crate::redact::serde_error(&e)))?;
+            return self
+                .send_routed(version, action.kind(), target, wrapped)
+                .await;
+        }
         let span = tracing::info_span!(
             "items_action",
             action = action.kind().wire_name(),

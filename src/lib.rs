@@ -25,6 +25,8 @@ pub mod generated {
 }
 
 mod action;
+mod action_send;
+mod api_version;
 mod auth;
 mod bulk;
 pub mod check;
@@ -43,6 +45,7 @@ mod outcome;
 mod paging;
 mod path;
 mod redact;
+mod restore_handle;
 mod retry;
 mod secret;
 mod server_message;
@@ -52,8 +55,10 @@ pub mod sim;
 pub mod spec;
 mod timestamp;
 mod validate;
+mod versioned;
 
 pub use action::{Action, ActionKind, Credentials, RestoreOptions};
+pub use api_version::VersionChoice;
 pub use auth::{MAX_TOKEN_LIFETIME, RefreshedToken, token_lifetime};
 pub use bulk::{BulkItem, BulkOptions, BulkOutcome};
 pub use client::{
@@ -73,6 +78,7 @@ pub use items::ItemIds;
 pub use mailbox::MailboxAction;
 pub use organizations::LoginKind;
 pub use outcome::{ActionOutcome, Restored, Sent};
+pub use restore_handle::{RestoreHandle, WaitPolicy};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
 pub use timestamp::Timestamp;

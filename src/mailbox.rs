@@ -173,6 +173,26 @@ impl Client {
             crate::validate::folder_id("folderId", folder_id)?;
         }
         let body = body(action)?;
+        let version = self.api_version().await?;
+        if version != crate::ApiVersion::V4 {
+            let target = match whole {
+                Whole::Mailbox => crate::action_send::Target::Mailbox {
+                    session: restore_session_id,
+                    mailbox: mailbox_id,
+                },
+                Whole::Folder(folder) => crate::action_send::Target::Folder {
+                    session: restore_session_id,
+                    mailbox: mailbox_id,
+                    folder,
+                },
+            };
+            let wrapped = serde_json::to_value(&body).map_err(|e| {
+                Error::invalid(action.kind().wire_name(), crate::redact::serde_error(&e))
+            })?;
+            return self
+                .send_routed(version, action.kind(), target, wrapped)
+                .await;
+        }
         let kind = action.kind().wire_name();
         let result = match whole {
             Whole::Mailbox => {
@@ -208,12 +228,17 @@ impl Client {
         session: SessionId,
         mailbox: MailboxId,
     ) -> Result<types::Mailbox, Error> {
-        self.api()
-            .get_mailbox()
-            .restore_session_id(session)
-            .mailbox_id(mailbox)
-            .call()
-            .await
+        let call = crate::versioned::Call::new(Operation::GetMailbox)
+            .path("restoreSessionId", session)
+            .path("mailboxId", mailbox);
+        self.read(call, || {
+            self.api()
+                .get_mailbox()
+                .restore_session_id(session)
+                .mailbox_id(mailbox)
+                .call()
+        })
+        .await
     }
 
     /// One folder of a mailbox (`getMailboxFolder`); the id is checked as for the actions.
@@ -224,13 +249,19 @@ impl Client {
         folder: &str,
     ) -> Result<types::MailboxFolder, Error> {
         crate::validate::folder_id("folderId", folder)?;
-        self.api()
-            .get_mailbox_folder()
-            .restore_session_id(session)
-            .mailbox_id(mailbox)
-            .folder_id(folder)
-            .call()
-            .await
+        let call = crate::versioned::Call::new(Operation::GetMailboxFolder)
+            .path("restoreSessionId", session)
+            .path("mailboxId", mailbox)
+            .path("folderId", folder);
+        self.read(call, || {
+            self.api()
+                .get_mailbox_folder()
+                .restore_session_id(session)
+                .mailbox_id(mailbox)
+                .folder_id(folder)
+                .call()
+        })
+        .await
     }
 }
 

@@ -4,7 +4,9 @@
 //! only its own (`/v4/Organization...`). Each kind gets 401 on the other's routes, which reads
 //! like an expired token, so the client never sends a request to the wrong kind's route.
 
+use crate::generated::operations::Operation;
 use crate::generated::types;
+use crate::versioned::Call;
 use crate::{Client, Error, OrganizationId};
 
 /// The kind of login of a client, set by the login method ([`Client::login`],
@@ -26,7 +28,7 @@ impl Client {
     /// (`listOrganizations`), the tenant's own for a tenant (`getTenantOrganization`).
     pub async fn organizations(&self) -> Result<Vec<types::Organization>, Error> {
         match self.login_kind() {
-            LoginKind::Administrator => self.api().list_organizations().call().await,
+            LoginKind::Administrator => self.list_organizations().await,
             LoginKind::Tenant => Ok(vec![self.own_organization().await?]),
         }
     }
@@ -35,7 +37,9 @@ impl Client {
     /// that is an error before anything is sent.
     pub async fn own_organization(&self) -> Result<types::Organization, Error> {
         self.require_tenant()?;
-        self.api().get_tenant_organization().call().await
+        let call = Call::new(Operation::GetTenantOrganization);
+        self.read(call, || self.api().get_tenant_organization().call())
+            .await
     }
 
     /// One organization: by id for an administrator (`getOrganization`); for a tenant its
@@ -46,11 +50,15 @@ impl Client {
     ) -> Result<types::Organization, Error> {
         match self.login_kind() {
             LoginKind::Administrator => {
-                self.api()
-                    .get_organization()
-                    .organization_id(organization)
-                    .call()
-                    .await
+                let call =
+                    Call::new(Operation::GetOrganization).path("organizationId", organization);
+                self.read(call, || {
+                    self.api()
+                        .get_organization()
+                        .organization_id(organization)
+                        .call()
+                })
+                .await
             }
             LoginKind::Tenant => {
                 let own = self.own_organization().await?;
@@ -74,11 +82,15 @@ impl Client {
         &self,
         session: crate::SessionId,
     ) -> Result<types::Organization, Error> {
-        self.api()
-            .get_restore_session_organization()
-            .restore_session_id(session)
-            .call()
-            .await
+        let call =
+            Call::new(Operation::GetRestoreSessionOrganization).path("restoreSessionId", session);
+        self.read(call, || {
+            self.api()
+                .get_restore_session_organization()
+                .restore_session_id(session)
+                .call()
+        })
+        .await
     }
 
     /// Starts a restore session on an organization's backups. An administrator explores it
@@ -91,12 +103,17 @@ impl Client {
     ) -> Result<types::RestoreSession, Error> {
         match self.login_kind() {
             LoginKind::Administrator => {
-                self.api()
-                    .explore_organization()
-                    .organization_id(organization)
-                    .body(types::ExploreAction { explore: options })
-                    .call()
-                    .await
+                let call = Call::new(Operation::ExploreOrganization)
+                    .path("organizationId", organization)
+                    .body(crate::versioned::json("explore", &options)?);
+                self.read(call, || {
+                    self.api()
+                        .explore_organization()
+                        .organization_id(organization)
+                        .body(types::ExploreAction { explore: options })
+                        .call()
+                })
+                .await
             }
             LoginKind::Tenant => {
                 let own = self.own_organization().await?.organization_id();
@@ -121,10 +138,29 @@ impl Client {
         options: types::ExploreOptions,
     ) -> Result<types::RestoreSession, Error> {
         self.require_tenant()?;
-        self.api()
-            .explore_tenant_organization()
-            .body(types::ExploreAction { explore: options })
-            .call()
+        let call = Call::new(Operation::ExploreTenantOrganization)
+            .body(crate::versioned::json("explore", &options)?);
+        self.read(call, || {
+            self.api()
+                .explore_tenant_organization()
+                .body(types::ExploreAction { explore: options })
+                .call()
+        })
+        .await
+    }
+
+    /// Every organization (`listOrganizations`): a list in one answer up to v7, pages from
+    /// v8 on (the spec's `offset` and `limit` parameters say which).
+    async fn list_organizations(&self) -> Result<Vec<types::Organization>, Error> {
+        let version = self.api_version().await?;
+        let paged = Operation::ListOrganizations
+            .query_parameters(version)
+            .contains(&"offset");
+        if paged {
+            return self.all_organizations(version).await;
+        }
+        let call = Call::new(Operation::ListOrganizations);
+        self.read(call, || self.api().list_organizations().call())
             .await
     }
 
@@ -137,5 +173,31 @@ impl Client {
                  name the organization (`vbo org list`, Client::organizations)",
             )),
         }
+    }
+}
+
+impl Client {
+    /// Every organization of a version that pages them (v8): each page read as that
+    /// version's page, each organization as the common type.
+    async fn all_organizations(
+        &self,
+        version: crate::ApiVersion,
+    ) -> Result<Vec<types::Organization>, Error> {
+        crate::paging::collect_pages(|offset| async move {
+            let call = crate::paging::page(Operation::ListOrganizations, offset);
+            let page: crate::generated::v8::types::OrganizationPage =
+                self.read_in(version, call).await?;
+            let more = page
+                .links
+                .as_ref()
+                .is_some_and(|links| links.contains_key("next"));
+            let results = page
+                .results
+                .into_iter()
+                .map(|organization| crate::versioned::convert("organization", &organization))
+                .collect::<Result<Vec<types::Organization>, Error>>()?;
+            Ok((page.offset, results, more && page.limit > 0))
+        })
+        .await
     }
 }

@@ -47,8 +47,12 @@ impl ActionOutcome {
 /// What a restore did: the server's statistics, for the restore that was sent.
 #[derive(Debug, Clone)]
 pub struct Restored {
-    action: ActionKind,
-    statistics: RestoreStatistics,
+    pub(crate) action: ActionKind,
+    pub(crate) statistics: RestoreStatistics,
+    /// v8's `restoredItemsCount`, which does not tell created from merged items.
+    pub(crate) restored: Option<u64>,
+    /// v8's `errors`.
+    pub(crate) errors: Vec<String>,
 }
 
 impl Restored {
@@ -87,10 +91,26 @@ impl Restored {
         self.statistics.warnings.as_deref().unwrap_or_default()
     }
 
+    /// Errors of the restore as a whole (`errors`, sent by v8 and later servers).
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Items restored, created or merged: `createdItemsCount` + `mergedItemsCount`, or v8's
+    /// `restoredItemsCount` (v8 does not tell the two apart, and leaves both counts out).
+    pub fn restored_items(&self) -> u64 {
+        self.restored.unwrap_or_else(|| {
+            count(self.statistics.created_items_count) + count(self.statistics.merged_items_count)
+        })
+    }
+
     /// Whether every item was restored, merged or skipped: a restore with failed items, item
     /// errors or an early stop ran, but it is not a success.
     pub fn is_complete(&self) -> bool {
-        self.failed_items() == 0 && self.exceptions().is_empty() && self.cannot_continue().is_none()
+        self.failed_items() == 0
+            && self.exceptions().is_empty()
+            && self.errors.is_empty()
+            && self.cannot_continue().is_none()
     }
 
     /// The statistics, by value.
@@ -124,6 +144,8 @@ fn count(value: Option<i64>) -> u64 {
 pub enum Answer {
     Body(ResponseValue<ByteStream>),
     NoContent,
+    /// A restore that ran after its answer, waited for (v8's asynchronous restores).
+    Restored(Box<Restored>),
 }
 
 /// Reads the answer to a file action: a file of one of `kinds`, or an error naming what came.
@@ -145,6 +167,7 @@ pub(crate) async fn file(
     };
     let response = match answer {
         Answer::NoContent => return Err(unexpected("204 No Content".into())),
+        Answer::Restored(_) => return Err(unexpected("restore statistics".into())),
         Answer::Body(response) => response,
     };
     let length = response.content_length();
@@ -206,6 +229,13 @@ pub(crate) async fn restored(
     };
     let response = match answer {
         Answer::NoContent => return Err(unexpected("204 No Content".into())),
+        Answer::Restored(restored) if restored.action == action => return Ok(*restored),
+        Answer::Restored(restored) => {
+            return Err(unexpected(format!(
+                "the statistics of {}",
+                restored.action.wire_name()
+            )));
+        }
         Answer::Body(response) => response,
     };
     let body = read_bounded(response.into_inner(), idle_timeout)
@@ -251,7 +281,12 @@ pub(crate) async fn restored(
             "200 with JSON that holds none of the counts".into(),
         ));
     }
-    Ok(Restored { action, statistics })
+    Ok(Restored {
+        action,
+        statistics,
+        restored: None,
+        errors: Vec::new(),
+    })
 }
 
 /// Reads the answer to a send: 200 or 204, any body ignored.
@@ -259,7 +294,7 @@ pub(crate) fn sent(action: ActionKind, _answer: Answer) -> Sent {
     Sent { action }
 }
 
-fn is_json(response: &ResponseValue<ByteStream>) -> bool {
+pub(crate) fn is_json(response: &ResponseValue<ByteStream>) -> bool {
     response
         .headers()
         .get(CONTENT_TYPE)
@@ -274,7 +309,7 @@ fn is_json(response: &ResponseValue<ByteStream>) -> bool {
         .is_some_and(|media| media == "application/json" || media.ends_with("+json"))
 }
 
-async fn read_bounded(
+pub(crate) async fn read_bounded(
     mut stream: ByteStream,
     idle_timeout: Option<Duration>,
 ) -> Result<BytesMut, Error> {

@@ -1,42 +1,31 @@
 //! What an error response says, read for [`crate::Error::message`]: the spec's error bodies,
 //! or a bounded and redacted excerpt of an undocumented one.
 
-use crate::generated::types;
-use crate::generated::wire::Operation;
+use crate::generated::operations::Operation;
 
-/// Error bodies of the spec that carry a human-readable explanation.
+/// Error bodies of every version's spec that carry a human-readable explanation, read by
+/// their JSON: `{message}` (v7 adds `errorCode`, v8 `stackTrace`, which stays out: it is the
+/// server's internals), or OAuth's `{error, error_description}` from the token endpoint.
 pub(crate) trait ServerMessage {
     /// The explanation, if any.
     fn server_message(self) -> Option<String>;
 }
 
-impl ServerMessage for types::Error {
+impl<T: serde::Serialize> ServerMessage for T {
     fn server_message(self) -> Option<String> {
-        Some(self.message)
-    }
-}
-
-impl ServerMessage for types::OAuthError {
-    fn server_message(self) -> Option<String> {
-        Some(match self.error_description {
-            Some(description) => format!("{} ({})", description, self.error),
-            None => self.error,
-        })
-    }
-}
-
-impl ServerMessage for types::TokenError {
-    fn server_message(self) -> Option<String> {
-        match self {
-            Self::OAuthError(error) => error.server_message(),
-            Self::Error(error) => error.server_message(),
+        let value = serde_json::to_value(self).ok()?;
+        let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+        if let Some(message) = text("message") {
+            return Some(match text("errorCode").filter(|c| !c.is_empty()) {
+                Some(code) => format!("{message} (error code {code})"),
+                None => message.to_string(),
+            });
         }
-    }
-}
-
-impl ServerMessage for () {
-    fn server_message(self) -> Option<String> {
-        None
+        let error = text("error")?;
+        Some(match text("error_description") {
+            Some(description) => format!("{description} ({error})"),
+            None => error.to_string(),
+        })
     }
 }
 

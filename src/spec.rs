@@ -10,3 +10,13 @@ pub use vbo365_spec::{
 
 /// `openapi/vbo-v4.yaml`, embedded at compile time.
 pub const SOURCE: &str = vbo365_spec::V4;
+
+/// The spec of `version`, embedded at compile time.
+pub fn source(version: crate::ApiVersion) -> &'static str {
+    crate::generated::spec_text(version)
+}
+
+/// The spec of `version`, parsed.
+pub fn embedded(version: crate::ApiVersion) -> Spec {
+    Spec::parse(source(version)).expect("build.rs has already parsed every embedded spec")
+}

@@ -64,6 +64,18 @@ pub struct Global {
     #[arg(long, global = true)]
     pub insecure: bool,
 
+    /// API version to speak: auto (the newest the server serves, asked once without logging
+    /// in), v4, v6, v7 or v8
+    #[arg(
+        long,
+        env = "VBO_API_VERSION",
+        global = true,
+        value_name = "VERSION",
+        default_value = "auto",
+        value_parser = parse_api_version
+    )]
+    pub api_version: vbo365::VersionChoice,
+
     /// VBO account to log in with; its password comes from VBO_PASSWORD, --password-stdin or a prompt
     #[arg(
         long,
@@ -411,6 +423,11 @@ pub struct DemoArgs {
     /// Size of the exported PST (suffixes KiB, MiB, GiB)
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     pub pst_size: u64,
+}
+
+fn parse_api_version(text: &str) -> Result<vbo365::VersionChoice, String> {
+    text.parse()
+        .map_err(|e: vbo365::Error| e.rule().map_or_else(|| e.to_string(), str::to_string))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub fn connect(global: &Global) -> Result<Client, Failure> {
         Failure::usage("no server given").with_hint("pass --server URL or set VBO_SERVER")
     })?;
     let mut builder = Client::builder(server)
+        .api_version(global.api_version)
         .idle_timeout((global.idle_timeout > 0).then(|| Duration::from_secs(global.idle_timeout)));
     if let Some(ca) = &global.ca_cert {
         builder = builder.add_ca_file(ca);

@@ -25,7 +25,10 @@ async fn every_item_gets_its_result_within_the_concurrency_limit() {
         reply
     })
     .await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let ids: Vec<String> = ["i1", "i2", "missing", "i4", "i5", "i6", "i7"]
         .map(String::from)
         .to_vec();
@@ -69,7 +72,10 @@ async fn every_item_gets_its_result_within_the_concurrency_limit() {
 #[tokio::test]
 async fn files_of_a_bulk_export_are_saved_into_the_directory() {
     let server = CaptureServer::start(Reply::file(b"!BDN-a-small-pst")).await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ids: Vec<String> = vec!["a+1".into(), "b/2".into()];
     let options = BulkOptions {
@@ -102,7 +108,10 @@ async fn files_of_a_bulk_export_are_saved_into_the_directory() {
 #[tokio::test]
 async fn a_repeated_item_is_refused_before_anything_is_sent() {
     let server = CaptureServer::start(Reply::json(200, r#"{"createdItemsCount":1}"#)).await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let action = Action::send_to_default_address();
     let options = BulkOptions {
         concurrency: 2,

@@ -51,7 +51,10 @@ impl Sim {
                 cmd.env_remove(key);
             }
         }
-        cmd.envs(self.env()).env("NO_COLOR", "1");
+        // The fault servers and the simulator tests here speak v4; the matrix covers the rest.
+        cmd.envs(self.env())
+            .env("NO_COLOR", "1")
+            .env("VBO_API_VERSION", "v4");
         cmd
     }
 

@@ -251,6 +251,7 @@ fn vbo_sim_prints_where_it_listens_and_how_to_trust_its_ca() {
     assert!(url.starts_with("https://127.0.0.1:"), "{started}");
     let login = Command::cargo_bin("vbo")
         .unwrap()
+        .env("VBO_API_VERSION", "v4")
         .args([
             "--server",
             url,

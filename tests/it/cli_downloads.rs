@@ -67,6 +67,7 @@ fn run_in_pty(s: &Sim, args: &[String]) -> String {
         })
         .unwrap();
     let mut command = CommandBuilder::new(assert_cmd::cargo::cargo_bin("vbo"));
+    command.env("VBO_API_VERSION", "v4");
     command.args(args);
     for (key, value) in s.env() {
         command.env(key, value);
@@ -97,6 +98,7 @@ async fn ctrl_c_during_a_download_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("big.pst");
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vbo"));
+    command.env("VBO_API_VERSION", "v4");
     command
         .args(["item", "export-pst"])
         .args(s.item_args())

@@ -19,7 +19,8 @@ fn vbo(server: &str) -> Command {
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("VBO_")) {
         cmd.env_remove(key);
     }
-    cmd.env("VBO_SERVER", server)
+    cmd.env("VBO_API_VERSION", "v4")
+        .env("VBO_SERVER", server)
         .env("VBO_USER", "admin@example.com")
         .env("VBO_PASSWORD", "paSSw0rd")
         .env("NO_COLOR", "1");
@@ -379,6 +380,7 @@ fn interrupted_bulk_run(
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, "first\nsecond\nthird\n").unwrap();
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vbo"));
+    command.env("VBO_API_VERSION", "v4");
     if json {
         command.args(["-o", "json"]);
     }

@@ -12,7 +12,8 @@ fn vbo(sim: &RunningSimulator) -> Command {
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("VBO_")) {
         cmd.env_remove(key);
     }
-    cmd.env("VBO_SERVER", sim.base_url())
+    cmd.env("VBO_API_VERSION", "v4")
+        .env("VBO_SERVER", sim.base_url())
         .env("VBO_CA_CERT", sim.ca_cert_path().unwrap())
         .env("VBO_USER", sim.username())
         .env("VBO_PASSWORD", sim.password().expose())
@@ -104,6 +105,7 @@ async fn sigterm_during_a_download_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("big.pst");
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vbo"))
+        .env("VBO_API_VERSION", "v4")
         .args(["item", "export-pst", "--session", &session, "--mailbox-id"])
         .arg(mailbox.id.to_string())
         .arg(&mailbox.items[0].id)

@@ -32,6 +32,7 @@ fn fast_retries() -> RetryPolicy {
 
 async fn logged_in(server: &CaptureServer) -> Client {
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(fast_retries())
         .idle_timeout(Some(Duration::from_millis(500)))
         .build()
@@ -202,7 +203,10 @@ async fn file_kinds_are_told_by_magic_bytes() {
         (msg.to_vec(), Action::save_to_msg(), FileKind::Msg),
     ] {
         let server = CaptureServer::start(Reply::file(&body)).await;
-        let client = Client::builder(&server.base_url).build().unwrap();
+        let client = Client::builder(&server.base_url)
+            .api_version(vbo365::ApiVersion::V4)
+            .build()
+            .unwrap();
         let ActionOutcome::File(mut file) = client
             .perform_action(SESSION, MAILBOX, ITEM, &action)
             .await
@@ -366,6 +370,7 @@ async fn a_500_on_an_action_is_reported_once_with_the_server_message() {
     let server =
         CaptureServer::start(Reply::json(500, &format!(r#"{{"message":"{message}"}}"#))).await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(fast_retries())
         .build()
         .unwrap();
@@ -398,6 +403,7 @@ async fn idempotent_gets_are_retried_on_5xx_and_429() {
     })
     .await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(fast_retries())
         .build()
         .unwrap();
@@ -406,6 +412,7 @@ async fn idempotent_gets_are_retried_on_5xx_and_429() {
 
     let server = CaptureServer::start(Reply::json(500, r#"{"message":"down"}"#)).await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(fast_retries())
         .build()
         .unwrap();
@@ -431,6 +438,7 @@ async fn an_error_body_that_is_not_json_is_reported_bounded() {
     );
     let server = CaptureServer::start(Reply::bytes(502, Some("text/html"), html.as_bytes())).await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
@@ -455,6 +463,7 @@ async fn a_refused_connection_never_reached_the_server() {
         listener.local_addr().unwrap().port()
     };
     let client = Client::builder(format!("http://127.0.0.1:{port}"))
+        .api_version(vbo365::ApiVersion::V4)
         .retry(fast_retries())
         .build()
         .unwrap();
@@ -476,12 +485,14 @@ async fn a_private_ca_is_trusted_through_the_option_and_rejected_without_it() {
     .await;
 
     let trusting = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_pem(pki.ca_pem.clone())
         .build()
         .unwrap();
     trusting.login("admin", "paSSw0rd").await.unwrap();
 
     let strict = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
@@ -500,6 +511,7 @@ async fn a_private_ca_is_trusted_through_the_option_and_rejected_without_it() {
     let ca_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(ca_file.path(), &pki.ca_pem).unwrap();
     let from_file = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_file(ca_file.path())
         .build()
         .unwrap();
@@ -509,6 +521,7 @@ async fn a_private_ca_is_trusted_through_the_option_and_rejected_without_it() {
     let insecure = {
         let _log = warnings.start();
         Client::builder(&server.base_url)
+            .api_version(vbo365::ApiVersion::V4)
             .danger_accept_invalid_certs(true)
             .build()
             .unwrap()
@@ -523,6 +536,7 @@ async fn a_private_ca_is_trusted_through_the_option_and_rejected_without_it() {
     insecure.login("admin", "paSSw0rd").await.unwrap();
 
     let error = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_pem("not a certificate")
         .build()
         .unwrap_err();
@@ -543,6 +557,7 @@ async fn the_action_has_no_total_timeout_while_small_json_calls_do() {
     })
     .await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .response_timeout(Some(Duration::from_millis(500)))
         .retry(RetryPolicy::none())
         .build()

@@ -35,7 +35,10 @@ async fn the_client_sends_only_what_the_spec_declares() {
         }
     })
     .await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client.login("admin", "paSSw0rd").await.unwrap();
     client.all_mailboxes(SESSION).await.unwrap();
     client.all_folders(SESSION, MAILBOX, None).await.unwrap();

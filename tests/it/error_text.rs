@@ -25,6 +25,7 @@ async fn an_untrusted_certificate_fails_once_with_one_level_display() {
     })
     .await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(retries())
         .build()
         .unwrap();
@@ -74,6 +75,7 @@ async fn a_connection_dropped_without_close_notify_names_no_docs_link() {
     })
     .await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_pem(pki.ca_pem.clone())
         .retry(RetryPolicy::none())
         .build()
@@ -120,6 +122,7 @@ fn a_garbage_ca_file_names_the_option_and_the_file() {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let error = Client::builder("https://vbo.example:4443")
+            .api_version(vbo365::ApiVersion::V4)
             .add_ca_file(&path)
             .build()
             .unwrap_err();
@@ -131,6 +134,7 @@ fn a_garbage_ca_file_names_the_option_and_the_file() {
     }
     let missing = dir.path().join("missing.pem");
     let error = Client::builder("https://vbo.example:4443")
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_file(&missing)
         .build()
         .unwrap_err();

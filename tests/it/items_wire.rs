@@ -58,7 +58,10 @@ async fn sent(action: &Action) -> Recorded {
         }
     })
     .await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client.login("admin", "paSSw0rd").await.unwrap();
     let items = ItemIds::new(ITEMS).unwrap();
     let outcome = client

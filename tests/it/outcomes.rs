@@ -36,6 +36,7 @@ fn restore_to() -> Action {
 
 async fn client_for(server: &CaptureServer) -> Client {
     Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(RetryPolicy::none())
         .idle_timeout(Some(Duration::from_secs(5)))
         .build()
@@ -225,6 +226,7 @@ fn vbo(server: &CaptureServer, dir: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("vbo").unwrap();
     cmd.current_dir(dir)
         .env_clear()
+        .env("VBO_API_VERSION", "v4")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("VBO_SERVER", &server.base_url)
         .env("VBO_USER", "admin")
@@ -360,7 +362,10 @@ async fn a_lost_answer_to_a_restore_or_send_says_it_may_have_run() {
             let _ = socket.read(&mut buffer).await; // take the request, answer nothing
         }
     });
-    let client = Client::builder(&base).build().unwrap();
+    let client = Client::builder(&base)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     for action in [restore(), restore_to(), Action::send_to_default_address()] {
         let before = accepted.load(std::sync::atomic::Ordering::SeqCst);
         let error = client

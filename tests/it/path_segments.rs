@@ -133,6 +133,7 @@ fn server() -> impl Fn(&support::Recorded) -> Reply + Send + Sync + 'static {
 
 fn client(base_url: &str) -> Client {
     let client = Client::builder(base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .connect_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
@@ -251,7 +252,10 @@ async fn the_simulator_reads_an_id_of_every_printable_character_as_one_segment()
     })
     .await
     .unwrap();
-    let client = Client::builder(sim.base_url()).build().unwrap();
+    let client = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client
         .login(sim.username(), sim.password().clone())
         .await
@@ -309,6 +313,7 @@ async fn the_command_line_refuses_such_ids_with_exit_2_and_no_connection() {
     for id in [".", "..", "a\nb", "\u{1}", long.as_str()] {
         for command in ["show", "restore", "save-msg"] {
             let mut vbo = std::process::Command::new(env!("CARGO_BIN_EXE_vbo"));
+            vbo.env("VBO_API_VERSION", "v4");
             vbo.args(["--server", &url, "--user", "admin", "item", command])
                 .args(["--session", &SESSION.to_string()])
                 .args(["--mailbox-id", &MAILBOX.to_string()])

@@ -11,6 +11,7 @@ use vbo365::{ActionOutcome, Client, Credentials, RetryPolicy};
 async fn client_answering(body: &str) -> (CaptureServer, Client) {
     let server = CaptureServer::start(Reply::json(200, body)).await;
     let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
@@ -122,6 +123,7 @@ async fn token_errors_are_read_in_both_shapes() {
     ] {
         let server = CaptureServer::start(Reply::json(400, body)).await;
         let client = Client::builder(&server.base_url)
+            .api_version(vbo365::ApiVersion::V4)
             .retry(RetryPolicy::none())
             .build()
             .unwrap();

@@ -262,7 +262,10 @@ async fn a_full_session_traced_at_trace_level_prints_no_secret() {
         }
     })
     .await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let token = client.login("admin", PASSWORD).await.unwrap();
     let mut shown = format!("{token:?} {client:?}");
     shown.push_str(&format!(
@@ -281,7 +284,10 @@ async fn a_full_session_traced_at_trace_level_prints_no_secret() {
             .unwrap();
         shown.push_str(&format!("{outcome:?}"));
     }
-    let wrong = Client::builder(&server.base_url).build().unwrap();
+    let wrong = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let error = wrong.login("admin", "not-it").await.unwrap_err();
     shown.push_str(&format!("{error} {error:?}"));
     assert!(
@@ -385,6 +391,7 @@ async fn malformed_token_answers_are_never_quoted() {
         })
         .await;
         let client = Client::builder(&server.base_url)
+            .api_version(vbo365::ApiVersion::V4)
             .retry(vbo365::RetryPolicy::none())
             .build()
             .unwrap();

@@ -155,6 +155,7 @@ async fn server(answer: Arc<Mutex<Vec<u8>>>) -> String {
 
 fn client(url: &str) -> Client {
     let client = Client::builder(url)
+        .api_version(vbo365::ApiVersion::V4)
         .connect_timeout(Duration::from_secs(2))
         .response_timeout(Some(Duration::from_secs(2)))
         .idle_timeout(Some(Duration::from_secs(2)))

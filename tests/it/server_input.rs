@@ -25,6 +25,7 @@ fn hung() -> Reply {
 
 fn client(url: &str) -> Client {
     Client::builder(url)
+        .api_version(vbo365::ApiVersion::V4)
         .response_timeout(Some(Duration::from_secs(1)))
         .build()
         .unwrap()
@@ -128,6 +129,7 @@ async fn vbo_login_survives_a_huge_or_negative_expires_in() {
         .await;
         let dir = tempfile::tempdir().unwrap();
         let mut vbo = std::process::Command::new(env!("CARGO_BIN_EXE_vbo"));
+        vbo.env("VBO_API_VERSION", "v4");
         vbo.args([
             "--server",
             &server.base_url,

@@ -422,6 +422,7 @@ async fn an_action_after_the_server_closed_an_idle_connection_is_sent_once_and_s
     // The read timeout also ends idle keep-alive connections.
     let sim = start(true, Duration::from_secs(1)).await;
     let client = vbo365::Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_pem(sim.ca_pem().unwrap())
         .build()
         .unwrap();

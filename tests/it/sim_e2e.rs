@@ -32,6 +32,7 @@ async fn the_client_reaches_every_operation_over_https() {
         "the CA file holds the CA"
     );
     let client = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_file(ca)
         .build()
         .unwrap();
@@ -498,7 +499,10 @@ async fn the_client_renews_a_token_that_the_simulator_expired() {
     .unwrap();
     assert!(sim.base_url().starts_with("http://"));
     assert!(sim.ca_pem().is_none());
-    let client = Client::builder(sim.base_url()).build().unwrap();
+    let client = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client
         .login(sim.username(), sim.password().clone())
         .await
@@ -518,7 +522,10 @@ async fn wrong_credentials_are_refused_with_the_oauth_error() {
     })
     .await
     .unwrap();
-    let client = Client::builder(sim.base_url()).build().unwrap();
+    let client = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let error = client
         .login(sim.username(), "not-the-password")
         .await

@@ -10,7 +10,10 @@ use vbo365::{Action, ActionOutcome, Client, FileKind};
 
 /// A client logged in to `sim` as its administrator.
 pub async fn client_for(sim: &vbo365::sim::RunningSimulator) -> Client {
-    let client = Client::builder(sim.base_url()).build().unwrap();
+    let client = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client
         .login(sim.username(), sim.password().clone())
         .await

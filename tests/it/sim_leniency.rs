@@ -170,7 +170,10 @@ async fn organizations_carry_the_backup_times_a_portal_reads_spelled_as_it_reads
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The typed client reads them too.
-    let client = vbo365::Client::builder(f.sim.base_url()).build().unwrap();
+    let client = vbo365::Client::builder(f.sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client
         .login(f.sim.username(), f.sim.password().clone())
         .await

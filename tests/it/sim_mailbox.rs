@@ -12,7 +12,10 @@ use vbo365::{
 use super::sim_rules::Fixture;
 
 async fn client(f: &Fixture) -> Client {
-    let client = Client::builder(f.sim.base_url()).build().unwrap();
+    let client = Client::builder(f.sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client
         .login(f.sim.username(), f.sim.password().clone())
         .await

@@ -11,6 +11,7 @@ use super::support::spec_operation_ids;
 async fn start() -> (vbo365::sim::RunningSimulator, Client) {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let client = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_file(sim.ca_cert_path().unwrap())
         .build()
         .unwrap();
@@ -125,6 +126,7 @@ async fn a_password_tenant_uses_the_tenant_routes_and_an_administrator_the_other
 
     // The tenant's password is not the administrator's: as an administrator it is refused.
     let wrong = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_file(sim.ca_cert_path().unwrap())
         .build()
         .unwrap();
@@ -135,6 +137,7 @@ async fn a_password_tenant_uses_the_tenant_routes_and_an_administrator_the_other
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
 
     let admin = Client::builder(sim.base_url())
+        .api_version(vbo365::ApiVersion::V4)
         .add_ca_file(sim.ca_cert_path().unwrap())
         .build()
         .unwrap();

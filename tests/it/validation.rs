@@ -36,7 +36,10 @@ fn expect(result: Result<impl std::fmt::Debug, Error>, field: &str, rule: &str) 
 async fn invalid_input_is_refused_before_anything_is_sent() {
     let server =
         CaptureServer::start(Reply::json(500, r#"{"message":"must not be reached"}"#)).await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     let pst = "exportToPst.pstSizeLimitBytes";
 
     expect(
@@ -180,12 +183,16 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
         "at least 1",
     );
     expect(
-        Client::builder("ftp://vbo.example.com").build(),
+        Client::builder("ftp://vbo.example.com")
+            .api_version(vbo365::ApiVersion::V4)
+            .build(),
         "server",
         "http",
     );
     expect(
-        Client::builder("vbo.example.com:4443").build(),
+        Client::builder("vbo.example.com:4443")
+            .api_version(vbo365::ApiVersion::V4)
+            .build(),
         "server",
         "URL",
     );

@@ -65,7 +65,10 @@ async fn action_request_on_the_wire() {
         }
     })
     .await;
-    let client = Client::builder(&server.base_url).build().unwrap();
+    let client = Client::builder(&server.base_url)
+        .api_version(vbo365::ApiVersion::V4)
+        .build()
+        .unwrap();
     client
         .login("admin@westsupport.onmicrosoft.com", "paSSw0rd")
         .await

@@ -6,6 +6,7 @@
 //! not run (bad arguments, git or network failure, unreadable document).
 
 mod compare;
+mod errata;
 mod rule;
 mod source;
 
@@ -86,7 +87,11 @@ pub struct Report {
     /// The major part of `info.version` changed, which allows breaking changes.
     pub major_changed: bool,
     pub breaking: usize,
+    /// Compatible changes, not counting the acknowledged errata.
     pub compatible: usize,
+    /// With `--upstream`: breaking differences that our spec acknowledges as the vendor
+    /// document's errata (`x-vbo-upstream-errata`), so not breaking.
+    pub acknowledged: usize,
     pub changes: Vec<Change>,
     /// With `--upstream`: our operations covered, changed and missing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,7 +171,13 @@ fn major(version: &str) -> &str {
 }
 
 pub fn report(base: &source::Document, current: &source::Document, matching: &Matching) -> Report {
-    let changes = compare::compare(&base.value, &current.value, matching);
+    let mut changes = compare::compare(&base.value, &current.value, matching);
+    if matching.upstream {
+        // Ours is the base: its acknowledgements of the vendor document's errata.
+        errata::apply(&errata::read(&base.value), &mut changes);
+        // Breaking first, as `compare` orders them (a stable sort keeps the rest in place).
+        changes.sort_by_key(|c| !c.breaking);
+    }
     let (base_version, current_version) = (version(&base.value), version(&current.value));
     // Against a server, a new major version is what the report is about, not an excuse.
     let major_changed = !matching.upstream
@@ -175,6 +186,7 @@ pub fn report(base: &source::Document, current: &source::Document, matching: &Ma
             _ => false,
         };
     let breaking = changes.iter().filter(|c| c.breaking).count();
+    let acknowledged = changes.iter().filter(|c| c.erratum.is_some()).count();
     let coverage = matching.upstream.then(|| coverage(&base.value, &changes));
     Report {
         coverage,
@@ -185,7 +197,8 @@ pub fn report(base: &source::Document, current: &source::Document, matching: &Ma
         current_version,
         major_changed,
         breaking,
-        compatible: changes.len() - breaking,
+        compatible: changes.len() - breaking - acknowledged,
+        acknowledged,
         exit: u8::from(breaking > 0 && !major_changed),
         changes,
     }
@@ -237,7 +250,9 @@ fn print_text(report: &Report, only: Option<Only>) {
     let listed = report.changes.iter().filter(|change| {
         // The server's own operations are counted below, not listed one by one.
         let theirs_only = report.upstream && change.rule == Rule::OperationAdded;
-        !theirs_only && (only != Some(Only::Breaking) || change.breaking)
+        // `--only breaking` keeps the acknowledged errata: they are breaking but for the note.
+        !theirs_only
+            && (only != Some(Only::Breaking) || change.breaking || change.erratum.is_some())
     });
     for change in listed {
         say!();
@@ -245,6 +260,8 @@ fn print_text(report: &Report, only: Option<Only>) {
             "{:10} {}  {}",
             if change.breaking {
                 "BREAKING"
+            } else if change.erratum.is_some() {
+                "erratum"
             } else {
                 "compatible"
             },
@@ -260,6 +277,9 @@ fn print_text(report: &Report, only: Option<Only>) {
         if change.operations.len() > 1 {
             say!("           in {}", change.operations.join(", "));
         }
+        if let Some(reason) = &change.erratum {
+            say!("           acknowledged erratum of the server's document: {reason}");
+        }
     }
     say!();
     if let Some(c) = &report.coverage {
@@ -273,12 +293,22 @@ fn print_text(report: &Report, only: Option<Only>) {
             c.theirs_only
         );
     }
-    say!(
-        "{} change(s): {} breaking, {} compatible.",
-        report.changes.len(),
-        report.breaking,
-        report.compatible
-    );
+    if report.acknowledged > 0 {
+        say!(
+            "{} change(s): {} breaking, {} compatible, {} acknowledged erratum/errata.",
+            report.changes.len(),
+            report.breaking,
+            report.compatible,
+            report.acknowledged
+        );
+    } else {
+        say!(
+            "{} change(s): {} breaking, {} compatible.",
+            report.changes.len(),
+            report.breaking,
+            report.compatible
+        );
+    }
     if report.breaking > 0 {
         if report.major_changed {
             say!("The major version changed: breaking changes are allowed.");

@@ -105,17 +105,28 @@ pub struct Generated {
 
 /// Generates the formatted client source from the spec text.
 pub fn generate(text: &str) -> Result<String, String> {
-    generate_files(text, "the spec").map(|generated| generated.client)
+    generate_files(text, "the spec", "v4").map(|generated| generated.client)
+}
+
+/// Where the generated client of version module `module` (`v6`) has its types. v4's client
+/// is also at the top of `generated`, where its source has always pointed.
+fn types_path(module: &str) -> String {
+    if module == "v4" {
+        "crate::generated::types".into()
+    } else {
+        format!("crate::generated::{module}::types")
+    }
 }
 
 /// Generates the client and its wire table from the text of the spec at `spec_file` (named
-/// in the generated files' header).
-pub fn generate_files(text: &str, spec_file: &str) -> Result<Generated, String> {
+/// in the generated files' header), for the version module `module` (`v4`).
+pub fn generate_files(text: &str, spec_file: &str, module: &str) -> Result<Generated, String> {
     let (spec, _) = generation_view(text)?;
-    let open_enums = open_enum::find(&spec)?;
-    let tokens = match generate_tokens(&spec) {
+    let types = types_path(module);
+    let open_enums = open_enum::find(&spec, &types)?;
+    let tokens = match generate_tokens(&spec, &types) {
         Ok(tokens) => tokens,
-        Err(reason) => return Err(locate_failure(&spec, &reason)),
+        Err(reason) => return Err(locate_failure(&spec, &types, &reason)),
     };
     let (tokens, encoders) = view::route_path_encoder(tokens);
     if encoders == 0 && spec_has_path_parameters(&spec) {
@@ -168,10 +179,13 @@ fn spec_has_path_parameters(spec: &openapiv3::OpenAPI) -> bool {
 }
 
 /// Runs progenitor, turning its panics (it asserts on shapes it cannot generate) into errors.
-fn generate_tokens(spec: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String> {
+fn generate_tokens(
+    spec: &openapiv3::OpenAPI,
+    types: &str,
+) -> Result<proc_macro2::TokenStream, String> {
+    let open_enums = open_enum::find(spec, types)?;
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let open_enums = open_enum::find(spec)?;
     let result =
         std::panic::catch_unwind(|| Generator::new(&settings(&open_enums)).generate_tokens(spec));
     std::panic::set_hook(previous_hook);
@@ -187,7 +201,7 @@ fn generate_tokens(spec: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
 }
 
 /// Names the operation that progenitor rejects, by generating each one on its own.
-fn locate_failure(spec: &openapiv3::OpenAPI, reason: &str) -> String {
+fn locate_failure(spec: &openapiv3::OpenAPI, types: &str, reason: &str) -> String {
     for (path, item) in &spec.paths.paths {
         let openapiv3::ReferenceOr::Item(item) = item else {
             continue;
@@ -202,7 +216,7 @@ fn locate_failure(spec: &openapiv3::OpenAPI, reason: &str) -> String {
             single.paths.paths = [(path.clone(), openapiv3::ReferenceOr::Item(only))]
                 .into_iter()
                 .collect();
-            if let Err(why) = generate_tokens(&single) {
+            if let Err(why) = generate_tokens(&single, types) {
                 let id = operation
                     .operation_id
                     .as_deref()

@@ -26,17 +26,20 @@ pub struct OpenEnum {
     /// The known values, in the spec's order.
     pub values: Vec<String>,
     description: Option<String>,
+    /// The module the generated types are in.
+    types: String,
 }
 
 impl OpenEnum {
     /// The path of the generated type, as the generated client refers to it.
     pub fn path(&self) -> String {
-        format!("crate::generated::types::{}", self.name)
+        format!("{}::{}", self.types, self.name)
     }
 }
 
-/// The open enums of the spec's components, or why one is malformed.
-pub fn find(spec: &openapiv3::OpenAPI) -> Result<Vec<OpenEnum>, String> {
+/// The open enums of the spec's components, or why one is malformed; their types go in the
+/// module `types` (such as `crate::generated::v6::types`).
+pub fn find(spec: &openapiv3::OpenAPI, types: &str) -> Result<Vec<OpenEnum>, String> {
     let Some(components) = &spec.components else {
         return Ok(Vec::new());
     };
@@ -73,6 +76,7 @@ pub fn find(spec: &openapiv3::OpenAPI) -> Result<Vec<OpenEnum>, String> {
             name: name.clone(),
             values,
             description: schema.schema_data.description.clone(),
+            types: types.to_string(),
         });
     }
     Ok(out)

@@ -193,6 +193,10 @@ pub fn generate(versions: &[Version]) -> Result<String, String> {
         let p = &op.path;
         quote!(#p)
     });
+    let queries = per_version(&|op| {
+        let q = &op.query;
+        quote!(&[#(#q),*])
+    });
     let downloads = per_version(&|op| {
         let d = op.downloads;
         quote!(#d)
@@ -293,6 +297,15 @@ pub fn generate(versions: &[Version]) -> Result<String, String> {
             /// The path template in `version`, as in its spec.
             pub const fn path(self, version: ApiVersion) -> Option<&'static str> {
                 match self { #( Self::#variants => #paths, )* }
+            }
+
+            /// The names of its query parameters in `version` (none where it does not serve it).
+            pub const fn query_parameters(self, version: ApiVersion) -> &'static [&'static str] {
+                let query: Option<&'static [&'static str]> = match self { #( Self::#variants => #queries, )* };
+                match query {
+                    Some(query) => query,
+                    None => &[],
+                }
             }
 
             /// Whether `version` serves the operation.

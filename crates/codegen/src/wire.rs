@@ -24,6 +24,8 @@ pub struct Op {
     pub downloads: bool,
     /// The actions the operation performs (`x-vbo-action`), if it is an action.
     pub action: Option<crate::table::ActionDecl>,
+    /// The names of its query parameters.
+    pub query: Vec<String>,
 }
 
 /// Generates the wire module's source from the generation view and the generated client, and
@@ -49,6 +51,7 @@ pub fn generate(
         }
     }
     let calls = calls(client, &ops)?;
+    let bodies = bodies(client, &ops);
     let components = components(spec, types);
     let tokens = quote! {
         #[allow(unused_imports)]
@@ -56,6 +59,7 @@ pub fn generate(
         pub use crate::generated::operations::Operation;
         #enums
         #calls
+        #bodies
         #components
     };
     Ok((tokens, ops))
@@ -165,6 +169,80 @@ fn calls(client: &syn::File, ops: &[Op]) -> Result<TokenStream, String> {
     Ok(out)
 }
 
+/// `round_trip_body`: each operation's JSON request body type, from its builder's `body()`.
+fn bodies(client: &syn::File, ops: &[Op]) -> TokenStream {
+    let builders: Vec<&syn::ItemImpl> = client
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    let mut arms = TokenStream::new();
+    for op in ops {
+        let variant = upper_camel(&op.id);
+        let body = builders
+            .iter()
+            .filter(|i| matches!(&*i.self_ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == variant)))
+            .flat_map(|i| &i.items)
+            .find_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == "body" => body_type(&f.sig),
+                _ => None,
+            });
+        if let Some(body) = body {
+            arms.extend(quote!(Operation::#variant => Some(via::<#body>(value)),));
+        }
+    }
+    quote! {
+        /// Reads `value` as the JSON request body of `operation` in this version and writes it
+        /// back: a body built for another version comes out as this version's types send it
+        /// (what they do not know is left out). `None`: the operation has no JSON body here.
+        pub fn round_trip_body(
+            operation: Operation,
+            value: &::serde_json::Value,
+        ) -> Option<Result<::serde_json::Value, String>> {
+            fn via<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
+                value: &::serde_json::Value,
+            ) -> Result<::serde_json::Value, String> {
+                ::serde_json::from_value::<T>(value.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| ::serde_json::to_value(v).map_err(|e| e.to_string()))
+            }
+            match operation {
+                #arms
+                _ => None,
+            }
+        }
+    }
+}
+
+/// `T` of `fn body<V>(..) where V: TryInto<T>`.
+fn body_type(sig: &syn::Signature) -> Option<syn::Type> {
+    let predicate = sig.generics.where_clause.as_ref()?.predicates.first()?;
+    let syn::WherePredicate::Type(predicate) = predicate else {
+        return None;
+    };
+    predicate.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    })
+}
+
 /// `T` of `-> Result<ResponseValue<T>, E>`.
 fn response_value_type(output: &syn::ReturnType) -> Option<syn::Type> {
     let syn::ReturnType::Type(_, ty) = output else {
@@ -211,12 +289,45 @@ fn operations(spec: &openapiv3::OpenAPI, client_names: &[String]) -> Result<Vec<
                 .ok_or_else(|| {
                     format!("{id}: no generated client method carries this operation")
                 })?;
+            let action = crate::table::action_decl(
+                &id,
+                path,
+                operation.extensions.get(crate::table::ACTION_EXTENSION),
+            )?;
+            if let Some(action) = action.as_ref().filter(|a| a.wrapped) {
+                let keys = wrapper_keys(spec, operation);
+                if keys != action.keys {
+                    return Err(format!(
+                        "{id}: {} lists {:?}, but the body is one of {keys:?}",
+                        crate::table::ACTION_EXTENSION,
+                        action.keys
+                    ));
+                }
+            }
+            let query = item
+                .parameters
+                .iter()
+                .chain(&operation.parameters)
+                .filter_map(|p| match p {
+                    openapiv3::ReferenceOr::Item(openapiv3::Parameter::Query {
+                        parameter_data,
+                        ..
+                    }) => Some(parameter_data.name.clone()),
+                    openapiv3::ReferenceOr::Reference { reference } => reference
+                        .strip_prefix("#/components/parameters/")
+                        .and_then(|name| spec.components.as_ref()?.parameters.get(name))
+                        .and_then(|p| match p.as_item()? {
+                            openapiv3::Parameter::Query { parameter_data, .. } => {
+                                Some(parameter_data.name.clone())
+                            }
+                            _ => None,
+                        }),
+                    _ => None,
+                })
+                .collect();
             ops.push(Op {
-                action: crate::table::action_decl(
-                    &id,
-                    path,
-                    operation.extensions.get(crate::table::ACTION_EXTENSION),
-                )?,
+                query,
+                action,
                 downloads: downloads(spec, operation),
                 id,
                 method: method.to_ascii_uppercase(),
@@ -249,6 +360,47 @@ fn downloads(spec: &openapiv3::OpenAPI, operation: &openapiv3::Operation) -> boo
             };
             success && response.is_some_and(|r| r.content.contains_key("application/octet-stream"))
         })
+}
+
+/// The keys of a request body that is a `oneOf` of single-key objects (v4's actions).
+fn wrapper_keys(spec: &openapiv3::OpenAPI, operation: &openapiv3::Operation) -> Vec<String> {
+    let schemas = spec.components.as_ref().map(|c| &c.schemas);
+    let resolve =
+        |schema: &openapiv3::ReferenceOr<openapiv3::Schema>| -> Option<openapiv3::Schema> {
+            match schema {
+                openapiv3::ReferenceOr::Item(schema) => Some(schema.clone()),
+                openapiv3::ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/schemas/")
+                    .and_then(|name| schemas?.get(name)?.as_item().cloned()),
+            }
+        };
+    let body = match &operation.request_body {
+        Some(openapiv3::ReferenceOr::Item(body)) => body,
+        _ => return Vec::new(),
+    };
+    let Some(schema) = body
+        .content
+        .get("application/json")
+        .and_then(|media| media.schema.as_ref())
+        .and_then(resolve)
+    else {
+        return Vec::new();
+    };
+    let openapiv3::SchemaKind::OneOf { one_of } = &schema.schema_kind else {
+        return Vec::new();
+    };
+    one_of
+        .iter()
+        .filter_map(resolve)
+        .filter_map(|variant| match variant.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object))
+                if object.properties.len() == 1 =>
+            {
+                object.properties.keys().next().cloned()
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn fold(name: &str) -> String {

@@ -213,6 +213,11 @@ impl Sim {
             }
             Operation::GetVexEmailSettings => self.get_vex_settings(),
             Operation::PutVexEmailSettings => self.put_vex_settings(&input),
+            // Served from v6 on; the simulator mounts only v4's spec so far.
+            other => Err(ApiError::internal(format!(
+                "{other} of {} is not simulated yet",
+                route.version
+            ))),
         }
     }
 }
@@ -404,11 +409,15 @@ mod tests {
     fn the_token_endpoint_alone_is_public_and_answers_oauth_errors() {
         let spec = Spec::embedded();
         let routes = routes(&spec, ApiVersion::V4).unwrap();
-        for operation in Operation::ALL {
-            let count = routes.iter().filter(|r| r.operation == operation).count();
+        let served: Vec<Operation> = Operation::ALL
+            .into_iter()
+            .filter(|op| op.served_by(ApiVersion::V4))
+            .collect();
+        for operation in &served {
+            let count = routes.iter().filter(|r| r.operation == *operation).count();
             assert_eq!(count, 1, "{operation}: one route");
         }
-        assert_eq!(routes.len(), Operation::ALL.len());
+        assert_eq!(routes.len(), served.len());
         let token = routes
             .iter()
             .find(|r| r.operation == Operation::CreateToken)
