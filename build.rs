@@ -121,6 +121,18 @@ fn run(dir: &Path, out_dir: &Path) -> Result<(), String> {
             format!("operations::ApiVersion::{variant} => {label}::wire::round_trip_body(operation, value),\n")
         })
         .collect();
+    let spellings: String = versions
+        .iter()
+        .map(|v| {
+            let (label, variant) = (&v.label, v.label.to_ascii_uppercase());
+            format!("operations::ApiVersion::{variant} => &{label}::wire::SPELLING,\n")
+        })
+        .collect();
+    modules.push_str(&format!(
+        "/// `SPELLING` of `version`'s wire module.\n\
+         pub fn spelling(version: operations::ApiVersion) -> &'static crate::versioned::Spelling {{\n\
+         match version {{\n{spellings}}}\n}}\n"
+    ));
     modules.push_str(&format!(
         "/// `round_trip_body` of `version`'s wire module: `value` as that version's request\n\
          /// body of `operation`, written back.\n\

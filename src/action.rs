@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use crate::generated::types::{self, MailboxItemAction};
 use crate::generated::wire::MailboxItemActionKey::{self, self as Key};
-use crate::{Error, SecretString, validate};
+use crate::{Error, RestoreExtras, SecretString, validate};
 
-/// One validated action body.
+/// One validated action body, and the restore options that only later versions take.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Action(MailboxItemAction);
+pub struct Action(MailboxItemAction, RestoreExtras);
 
 /// Which of the six actions an [`Action`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -242,7 +242,7 @@ impl Default for RestoreOptions {
 impl Action {
     /// `exportToPst` without a size limit: one PST comes back.
     pub fn export_to_pst() -> Self {
-        Self(MailboxItemAction::ExportToPst(types::ExportToPstOptions {
+        Self::plain(MailboxItemAction::ExportToPst(types::ExportToPstOptions {
             content_keywords: None,
             enable_pst_size_limit: Some(false),
             pst_size_limit_bytes: None,
@@ -254,7 +254,7 @@ impl Action {
     pub fn export_to_pst_split(limit_bytes: u64) -> Result<Self, Error> {
         let limit = i64::try_from(limit_bytes).unwrap_or(i64::MAX);
         validate::pst_size_limit(limit)?;
-        Ok(Self(MailboxItemAction::ExportToPst(
+        Ok(Self::plain(MailboxItemAction::ExportToPst(
             types::ExportToPstOptions {
                 content_keywords: None,
                 enable_pst_size_limit: Some(true),
@@ -265,7 +265,7 @@ impl Action {
 
     /// `savetoMsg`: the MSG file comes back.
     pub fn save_to_msg() -> Self {
-        Self(MailboxItemAction::SavetoMsg(None))
+        Self::plain(MailboxItemAction::SavetoMsg(None))
     }
 
     /// `restoretoOriginallocation`: restore the item to its mailbox.
@@ -372,7 +372,7 @@ impl Action {
 
     /// `sendtoDefaultaddress`: mail the item as an attachment to its own mailbox.
     pub fn send_to_default_address() -> Self {
-        Self(MailboxItemAction::SendtoDefaultaddress(None))
+        Self::plain(MailboxItemAction::SendtoDefaultaddress(None))
     }
 
     /// `sendtoDifferentaddress`: mail the item as an attachment from `from` to `to`.
@@ -419,18 +419,64 @@ impl Action {
         &self.0
     }
 
-    /// The body as JSON, in v4's shape (`{"<key>": options}`), for the versions that take
-    /// the options alone ([`crate::action_send`]).
+    /// The body as JSON, in v4's shape (`{"<key>": options}`) with the restore extras inside
+    /// the options, for the versions that take the options alone ([`crate::action_send`]).
     pub(crate) fn wire_value(&self) -> Result<serde_json::Value, Error> {
-        serde_json::to_value(&self.0).map_err(|e| {
+        let key = self.kind().wire_name();
+        let mut value = serde_json::to_value(&self.0).map_err(|e| {
             Error::invalid(
-                self.kind().wire_name(),
+                key,
                 format!(
                     "cannot be written as JSON ({})",
                     crate::redact::serde_error(&e)
                 ),
             )
-        })
+        })?;
+        let extras = self.1.properties(key)?;
+        if let Some(options) = value
+            .get_mut(key)
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            options.extend(extras);
+        }
+        Ok(value)
+    }
+
+    /// The restore's options of v6 and later (none by default).
+    pub fn restore_extras(&self) -> &RestoreExtras {
+        &self.1
+    }
+
+    /// Adds options that v6 and later servers take (`impersonationAccountName`,
+    /// `officeRegion`, `officeOrganizationName`) to a restore. A version without them refuses
+    /// the action before sending it; another kind of action refuses them here.
+    pub fn with_restore_extras(mut self, extras: RestoreExtras) -> Result<Self, Error> {
+        if !self.kind().restores() && !extras.is_empty() {
+            return Err(Error::invalid(
+                self.kind().wire_name(),
+                "takes no restore options: they are for the two restores",
+            ));
+        }
+        extras.properties(self.kind().wire_name())?;
+        self.1 = extras;
+        Ok(self)
+    }
+
+    /// Refuses, before sending, restore extras that `version`'s `operation` does not take
+    /// (v4 takes none of them).
+    pub(crate) fn check_for(
+        &self,
+        version: crate::ApiVersion,
+        operation: crate::Operation,
+    ) -> Result<(), Error> {
+        if !self.1.is_empty() {
+            crate::versioned::body_for(version, operation, &self.wire_value()?)?;
+        }
+        Ok(())
+    }
+
+    fn plain(body: MailboxItemAction) -> Self {
+        Self(body, RestoreExtras::default())
     }
 
     /// The generated body, by value.
@@ -445,7 +491,7 @@ impl TryFrom<MailboxItemAction> for Action {
     /// Accepts a body built with the generated types, once it passes the spec's rules.
     fn try_from(body: MailboxItemAction) -> Result<Self, Error> {
         validate::action(&body)?;
-        Ok(Self(body))
+        Ok(Self::plain(body))
     }
 }
 

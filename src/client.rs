@@ -423,6 +423,7 @@ impl Client {
                 .send_routed(version, action.kind(), target, action.wire_value()?)
                 .await;
         }
+        action.check_for(version, ACTION_OPERATION)?;
         let span = tracing::info_span!("action", action = action.kind().wire_name());
         let result = self
             .api

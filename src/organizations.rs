@@ -7,6 +7,10 @@
 use crate::generated::operations::Operation;
 use crate::generated::types;
 use crate::versioned::Call;
+
+/// Asks for the organizations' backup times (`isBackedup`, `firstBackuptime`,
+/// `lastBackuptime`), which v6 and later leave out without it; v4 always sends them.
+const EXTENDED_VIEW: &str = "extendedView";
 use crate::{Client, Error, OrganizationId};
 
 /// The kind of login of a client, set by the login method ([`Client::login`],
@@ -50,8 +54,9 @@ impl Client {
     ) -> Result<types::Organization, Error> {
         match self.login_kind() {
             LoginKind::Administrator => {
-                let call =
-                    Call::new(Operation::GetOrganization).path("organizationId", organization);
+                let call = Call::new(Operation::GetOrganization)
+                    .path("organizationId", organization)
+                    .query_where_known(EXTENDED_VIEW, true);
                 self.read(call, || {
                     self.api()
                         .get_organization()
@@ -159,7 +164,7 @@ impl Client {
         if paged {
             return self.all_organizations(version).await;
         }
-        let call = Call::new(Operation::ListOrganizations);
+        let call = Call::new(Operation::ListOrganizations).query_where_known(EXTENDED_VIEW, true);
         self.read(call, || self.api().list_organizations().call())
             .await
     }
@@ -184,7 +189,8 @@ impl Client {
         version: crate::ApiVersion,
     ) -> Result<Vec<types::Organization>, Error> {
         crate::paging::collect_pages(|offset| async move {
-            let call = crate::paging::page(Operation::ListOrganizations, offset);
+            let call = crate::paging::page(Operation::ListOrganizations, offset)
+                .query_where_known(EXTENDED_VIEW, true);
             let page: crate::generated::v8::types::OrganizationPage =
                 self.read_in(version, call).await?;
             let more = page

@@ -22,6 +22,8 @@ pub(crate) struct Call {
     pub path: Vec<(&'static str, String)>,
     /// Query parameters, in order.
     pub query: Vec<(&'static str, String)>,
+    /// Query parameters sent only where the version's operation has them.
+    pub query_where_known: Vec<(&'static str, String)>,
     /// The JSON body, in v4's shape: [`body_for`] turns it into the version's.
     pub body: Option<Value>,
 }
@@ -32,6 +34,7 @@ impl Call {
             operation,
             path: Vec::new(),
             query: Vec::new(),
+            query_where_known: Vec::new(),
             body: None,
         }
     }
@@ -48,6 +51,12 @@ impl Call {
 
     pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// A query parameter for the versions whose spec has it, left out elsewhere.
+    pub fn query_where_known(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query_where_known.push((name, value.to_string()));
         self
     }
 }
@@ -82,6 +91,17 @@ pub(crate) fn body_for(
     body: &Value,
 ) -> Result<Option<Value>, Error> {
     let field = operation.id();
+    let spelling = crate::generated::spelling(version);
+    let body = &spelling.respell(body.clone());
+    if let Some(unknown) = unknown_property(body, spelling.names, "") {
+        return Err(Error::invalid(
+            unknown.trim_start_matches('.'),
+            format!(
+                "is not part of API {version} (see {}); leave it out with this server",
+                version.spec_file()
+            ),
+        ));
+    }
     let Some(result) = crate::generated::round_trip_body(version, operation, body) else {
         return Ok(None);
     };
@@ -100,6 +120,75 @@ pub(crate) fn body_for(
         ));
     }
     Ok(Some(written))
+}
+
+/// How a version spells property names and enum values (`SPELLING` of each version's wire
+/// module, from its spec).
+#[derive(Debug)]
+pub struct Spelling {
+    /// Every property name of the spec's schemas.
+    pub names: &'static [&'static str],
+    /// The values of each string enum, by the name of the property that holds it.
+    pub enums: &'static [(&'static str, &'static [&'static str])],
+}
+
+impl Spelling {
+    /// `value` with every property name and enum value this version spells in other capitals
+    /// in its own: the server reads them in any case, but the spec (and a strict validator)
+    /// knows one spelling. A name or value the version does not know at all stays as it is,
+    /// for [`body_for`] to refuse.
+    fn respell(&self, value: Value) -> Value {
+        let same = |known: &[&'static str], text: &str| -> Option<&'static str> {
+            if known.contains(&text) {
+                return None;
+            }
+            let mut matches = known.iter().filter(|k| k.eq_ignore_ascii_case(text));
+            match (matches.next(), matches.next()) {
+                (Some(one), None) => Some(*one),
+                _ => None,
+            }
+        };
+        match value {
+            Value::Object(object) => Value::Object(
+                object
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let key = same(self.names, &key).map_or(key, str::to_string);
+                        let value = match (value, self.enums.iter().find(|(n, _)| *n == key)) {
+                            (Value::String(text), Some((_, values))) => {
+                                Value::String(same(values, &text).map_or(text, str::to_string))
+                            }
+                            (value, _) => self.respell(value),
+                        };
+                        (key, value)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.respell(v)).collect())
+            }
+            other => other,
+        }
+    }
+}
+
+/// The first property (dotted path) of `value` that no schema of the version names.
+fn unknown_property(value: &Value, names: &[&str], at: &str) -> Option<String> {
+    match value {
+        Value::Object(object) => object.iter().find_map(|(key, value)| {
+            let here = format!("{at}.{key}");
+            if names.contains(&key.as_str()) {
+                unknown_property(value, names, &here)
+            } else {
+                Some(here)
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| unknown_property(v, names, &format!("{at}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// The first property (dotted path) that `before` sets and `after` lost.
@@ -143,8 +232,14 @@ impl Client {
         let base = self.base_url();
         let mut url = reqwest::Url::parse(&format!("{base}{path}"))
             .map_err(|e| Error::invalid("server", format!("cannot hold {path}: {e}")))?;
-        if !call.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(call.query.iter());
+        let known = operation.query_parameters(version);
+        let optional = call
+            .query_where_known
+            .iter()
+            .filter(|(name, _)| known.contains(name));
+        let query: Vec<_> = call.query.iter().chain(optional).collect();
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
         }
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|e| Error::invalid(operation.id(), e.to_string()))?;

@@ -14,7 +14,11 @@ use super::args::DemoArgs;
 use super::failure::Failure;
 use super::output::{Output, human_bytes};
 
-pub async fn run(args: &DemoArgs, out: Output) -> Result<(), Failure> {
+pub async fn run(
+    args: &DemoArgs,
+    version: vbo365::VersionChoice,
+    out: Output,
+) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", args.out.display())))?;
     let config = SimConfig {
@@ -32,7 +36,7 @@ pub async fn run(args: &DemoArgs, out: Output) -> Result<(), Failure> {
             .map(|p| p.display().to_string())
             .unwrap_or_default()
     ));
-    let result = steps(&sim, &args.out, &say).await;
+    let result = steps(&sim, version, &args.out, &say).await;
     let shutdown = sim.shutdown().await;
     let report = result?;
     shutdown.map_err(|e| Failure::internal(e.to_string()))?;
@@ -42,12 +46,16 @@ pub async fn run(args: &DemoArgs, out: Output) -> Result<(), Failure> {
 /// Every step, each through the client over real HTTPS. Returns the report.
 async fn steps(
     sim: &vbo365::sim::RunningSimulator,
+    version: vbo365::VersionChoice,
     dir: &Path,
     say: &impl Fn(String),
 ) -> Result<serde_json::Value, Failure> {
     let client = Client::builder(sim.base_url())
         .add_ca_pem(sim.ca_pem().unwrap_or_default())
+        .api_version(version)
         .build()?;
+    let speaks = client.api_version().await?;
+    say(format!("speaking API {speaks} ({version})"));
     let token = client.login(sim.username(), sim.password().clone()).await?;
     say(format!(
         "logged in as {} (token valid {} s)",

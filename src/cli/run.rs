@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         #[cfg(feature = "sim")]
         Command::Sim(args) => return super::sim::serve(args, out).await,
         #[cfg(feature = "sim")]
-        Command::Demo(args) => return super::demo::run(args, out).await,
+        Command::Demo(args) => return super::demo::run(args, global.api_version, out).await,
         Command::Completions { shell } => return super::completions::script(*shell),
         Command::Man { out: dir } => return super::completions::man_pages(dir),
         _ => {}

@@ -52,6 +52,7 @@ pub fn generate(
     }
     let calls = calls(client, &ops)?;
     let bodies = bodies(client, &ops);
+    let spelling = spelling(spec);
     let components = components(spec, types);
     let tokens = quote! {
         #[allow(unused_imports)]
@@ -60,6 +61,7 @@ pub fn generate(
         #enums
         #calls
         #bodies
+        #spelling
         #components
     };
     Ok((tokens, ops))
@@ -219,6 +221,61 @@ fn bodies(client: &syn::File, ops: &[Op]) -> TokenStream {
                 _ => None,
             }
         }
+    }
+}
+
+/// `SPELLING`: every property name of the spec's component schemas, and the values of each
+/// string enum by the name of the property that holds it, so that a body built in v4's
+/// spelling is written in this version's (`datetime` is `dateTime` from v6 on, `vex` is
+/// `Vex`).
+fn spelling(spec: &openapiv3::OpenAPI) -> TokenStream {
+    use std::collections::BTreeMap;
+    let schemas = spec.components.as_ref().map(|c| &c.schemas);
+    let resolve =
+        |schema: &openapiv3::ReferenceOr<Box<openapiv3::Schema>>| -> Option<openapiv3::Schema> {
+            match schema {
+                openapiv3::ReferenceOr::Item(schema) => Some((**schema).clone()),
+                openapiv3::ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/schemas/")
+                    .and_then(|name| schemas?.get(name)?.as_item().cloned()),
+            }
+        };
+    let mut names = std::collections::BTreeSet::new();
+    let mut enums: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for schema in schemas.into_iter().flat_map(|s| s.values()) {
+        let Some(schema) = schema.as_item() else {
+            continue;
+        };
+        let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &schema.schema_kind
+        else {
+            continue;
+        };
+        for (name, property) in &object.properties {
+            names.insert(name.clone());
+            if let Some(openapiv3::Schema {
+                schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(string)),
+                ..
+            }) = resolve(property)
+            {
+                let values = string.enumeration.iter().flatten().cloned();
+                enums.entry(name.clone()).or_default().extend(values);
+            }
+        }
+    }
+    let names = names.iter();
+    let enums = enums
+        .iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(name, values)| {
+            let values = values.iter();
+            quote!((#name, &[#(#values),*]))
+        });
+    quote! {
+        /// How this version spells what its bodies hold.
+        pub const SPELLING: crate::versioned::Spelling = crate::versioned::Spelling {
+            names: &[#(#names),*],
+            enums: &[#(#enums),*],
+        };
     }
 }
 
