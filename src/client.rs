@@ -382,9 +382,10 @@ impl Client {
         let answer = self
             .send_action(restore_session_id, mailbox_id, item_id, action.action())
             .await?;
+        let operation = self.item_operation(A::KIND).await;
         A::read(answer, self.idle_timeout)
             .await
-            .map_err(|e| e.with_operation(ACTION_OPERATION))
+            .map_err(|e| e.with_operation(operation))
     }
 
     /// Performs a run-time [`Action`] on one item. The outcome is the one of that action,
@@ -399,9 +400,10 @@ impl Client {
         let answer = self
             .send_action(restore_session_id, mailbox_id, item_id, action)
             .await?;
+        let operation = self.item_operation(action.kind()).await;
         crate::item_action::read_any(action.kind(), answer, self.idle_timeout)
             .await
-            .map_err(|e| e.with_operation(ACTION_OPERATION))
+            .map_err(|e| e.with_operation(operation))
     }
 
     async fn send_action(
@@ -440,6 +442,24 @@ impl Client {
 }
 
 impl Client {
+    /// The operation that performs `kind` on one item in the version the client speaks.
+    async fn item_operation(&self, kind: crate::ActionKind) -> Operation {
+        self.action_operation(crate::generated::operations::ActionScope::Item, kind)
+            .await
+    }
+
+    /// The operation that performs `kind` on `scope` in the version the client speaks, for
+    /// errors to name (v4's `/Action` before the version is known).
+    pub(crate) async fn action_operation(
+        &self,
+        scope: crate::generated::operations::ActionScope,
+        kind: crate::ActionKind,
+    ) -> Operation {
+        let version = self.api_version().await.unwrap_or(ApiVersion::V4);
+        crate::generated::operations::action_route(version, scope, kind.wire_name())
+            .map_or(ACTION_OPERATION, |route| route.operation)
+    }
+
     /// The longest silence of a download once it has started.
     pub(crate) fn idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout

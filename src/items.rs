@@ -213,9 +213,12 @@ impl Client {
         let answer = self
             .send_items_action(restore_session_id, mailbox_id, items, action.action())
             .await?;
+        let operation = self
+            .action_operation(crate::generated::operations::ActionScope::Items, A::KIND)
+            .await;
         A::read_many(answer, self.idle_timeout())
             .await
-            .map_err(|e| e.with_operation(OPERATION))
+            .map_err(|e| e.with_operation(operation))
     }
 
     /// [`Client::perform_on_items`] for a run-time [`Action`].
@@ -229,9 +232,15 @@ impl Client {
         let answer = self
             .send_items_action(restore_session_id, mailbox_id, items, action)
             .await?;
+        let operation = self
+            .action_operation(
+                crate::generated::operations::ActionScope::Items,
+                action.kind(),
+            )
+            .await;
         item_action::read_any_many(action.kind(), answer, self.idle_timeout())
             .await
-            .map_err(|e| e.with_operation(OPERATION))
+            .map_err(|e| e.with_operation(operation))
     }
 
     async fn send_items_action(

@@ -26,6 +26,14 @@ enum Whole<'a> {
 }
 
 impl Whole<'_> {
+    fn scope(self) -> crate::generated::operations::ActionScope {
+        use crate::generated::operations::ActionScope;
+        match self {
+            Self::Mailbox => ActionScope::Mailbox,
+            Self::Folder(_) => ActionScope::Folder,
+        }
+    }
+
     fn operation(self) -> Operation {
         match self {
             Self::Mailbox => Operation::PerformMailboxAction,
@@ -142,9 +150,10 @@ impl Client {
         let answer = self
             .send_whole(restore_session_id, mailbox_id, whole, action.action())
             .await?;
+        let operation = self.action_operation(whole.scope(), A::KIND).await;
         A::read(answer, self.idle_timeout())
             .await
-            .map_err(|e| e.with_operation(whole.operation()))
+            .map_err(|e| e.with_operation(operation))
     }
 
     async fn perform_whole(
@@ -157,9 +166,10 @@ impl Client {
         let answer = self
             .send_whole(restore_session_id, mailbox_id, whole, action)
             .await?;
+        let operation = self.action_operation(whole.scope(), action.kind()).await;
         item_action::read_any(action.kind(), answer, self.idle_timeout())
             .await
-            .map_err(|e| e.with_operation(whole.operation()))
+            .map_err(|e| e.with_operation(operation))
     }
 
     async fn send_whole(

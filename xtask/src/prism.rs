@@ -1,7 +1,8 @@
 //! `cargo xtask prism`: the client's real requests, checked by an independent validator of the
-//! same spec. Stoplight Prism (pinned, installed from npm into `target/tools`) mocks
-//! `openapi/vbo-v4.yaml` on a loopback port with `--errors`; `examples/prism_requests.rs` sends
-//! every action and variant and the three token grants through `vbo365::Client`. Prism's log
+//! same spec, for every version. Stoplight Prism (pinned, installed from npm into
+//! `target/tools`) mocks each `openapi/vbo-v<N>.yaml` in turn on a loopback port with
+//! `--errors`; `examples/prism_requests.rs` sends every action and variant and the three token
+//! grants through `vbo365::Client` speaking that version. Prism's log
 //! says, request by request, whether it passed validation: every one must, and a deliberately
 //! invalid control request must not (so that a silent validator cannot pass the check).
 
@@ -13,8 +14,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::Value;
-
-const SPEC: &str = "openapi/vbo-v4.yaml";
 
 /// Prism, stopped when dropped (also when the check fails half way).
 struct Mock(Child);
@@ -28,14 +27,44 @@ impl Drop for Mock {
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     let bin = crate::tools::npm_tools(root)?;
+    let mut specs: Vec<(u32, String)> = std::fs::read_dir(root.join("openapi"))
+        .context("listing openapi/")?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            let number = name
+                .strip_prefix("vbo-v")?
+                .strip_suffix(".yaml")?
+                .parse()
+                .ok()?;
+            Some((number, name))
+        })
+        .collect();
+    specs.sort();
+    if specs.is_empty() {
+        bail!("openapi/ holds no vbo-v<N>.yaml");
+    }
+    for (number, name) in specs {
+        say!("prism: openapi/{name}");
+        run_one(
+            root,
+            &bin,
+            &format!("openapi/{name}"),
+            &format!("v{number}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Prism on one spec, and the client's requests for its version.
+fn run_one(root: &Path, bin: &Path, spec: &str, version: &str) -> anyhow::Result<()> {
     let port = free_port()?;
-    let log_path = root.join("target/tools/prism-mock.log");
+    let log_path = root.join(format!("target/tools/prism-mock-{version}.log"));
     let log =
         File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     let child = Command::new(bin.join("prism"))
         .args(["mock", "--errors", "--host", "127.0.0.1", "--port"])
         .arg(port.to_string())
-        .arg(root.join(SPEC))
+        .arg(root.join(spec))
         .env("NO_COLOR", "1")
         .env("FORCE_COLOR", "0")
         .stdin(Stdio::null())
@@ -59,6 +88,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             "--",
         ])
         .arg(&base_url)
+        .arg(version)
         .stderr(Stdio::inherit())
         .output()
         .context("running examples/prism_requests.rs")?;
