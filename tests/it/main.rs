@@ -19,6 +19,7 @@ mod server_fuzz;
 mod server_input;
 mod spec_examples;
 mod validation;
+mod version_choice;
 mod wire_request;
 
 #[cfg(feature = "cli")]

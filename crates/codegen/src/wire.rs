@@ -242,24 +242,41 @@ fn spelling(spec: &openapiv3::OpenAPI) -> TokenStream {
         };
     let mut names = std::collections::BTreeSet::new();
     let mut enums: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
-    for schema in schemas.into_iter().flat_map(|s| s.values()) {
-        let Some(schema) = schema.as_item() else {
-            continue;
-        };
-        let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &schema.schema_kind
-        else {
-            continue;
-        };
-        for (name, property) in &object.properties {
-            names.insert(name.clone());
-            if let Some(openapiv3::Schema {
-                schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(string)),
-                ..
-            }) = resolve(property)
-            {
-                let values = string.enumeration.iter().flatten().cloned();
-                enums.entry(name.clone()).or_default().extend(values);
+    // Inline schemas too (the variants of v4's action bodies are inline objects).
+    let mut pending: Vec<openapiv3::Schema> = schemas
+        .into_iter()
+        .flat_map(|s| s.values())
+        .filter_map(|s| s.as_item().cloned())
+        .collect();
+    while let Some(schema) = pending.pop() {
+        match &schema.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
+                for (name, property) in &object.properties {
+                    names.insert(name.clone());
+                    if let openapiv3::ReferenceOr::Item(inline) = property {
+                        pending.push((**inline).clone());
+                    }
+                    if let Some(openapiv3::Schema {
+                        schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(string)),
+                        ..
+                    }) = resolve(property)
+                    {
+                        let values = string.enumeration.iter().flatten().cloned();
+                        enums.entry(name.clone()).or_default().extend(values);
+                    }
+                }
             }
+            openapiv3::SchemaKind::Type(openapiv3::Type::Array(array)) => {
+                if let Some(openapiv3::ReferenceOr::Item(items)) = &array.items {
+                    pending.push((**items).clone());
+                }
+            }
+            openapiv3::SchemaKind::OneOf { one_of: list }
+            | openapiv3::SchemaKind::AllOf { all_of: list }
+            | openapiv3::SchemaKind::AnyOf { any_of: list } => {
+                pending.extend(list.iter().filter_map(|s| s.as_item().cloned()));
+            }
+            _ => {}
         }
     }
     let names = names.iter();

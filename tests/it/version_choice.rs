@@ -1,0 +1,284 @@
+//! Which version the client speaks, and what it refuses before sending because the version
+//! does not have it, against recording servers over real sockets.
+
+use vbo365::{
+    Action, ApiVersion, Client, Credentials, ExportToPst, RestoreExtras, RestoreOptions,
+    VersionChoice,
+};
+
+use super::support::{CaptureServer, Reply, token_json};
+
+const SESSION: &str = "380d7caf-6294-4a33-b50a-b8aeb13af58c";
+const MAILBOX: &str = "9e9b7199-f547-467a-b580-9d283a75eaad";
+const ITEM: &str = "AAAAAKGE4dIvQUtGjuSnq8JTHAgHAPliTMf_6DxPiJ6TGYB9CqAAAAAAAUcAAEJD8-NHTuNAoFrJGmIzcMoAAE-h_u0AAA==";
+
+/// A server that serves the versions `served`: their `RestoreSessions` answer 401 without a
+/// token, every other path 404; the token endpoint of a served version answers a token.
+async fn serving(served: &'static [&'static str]) -> CaptureServer {
+    CaptureServer::start_with(move |request| {
+        let prefix = request.target.split('/').nth(1).unwrap_or_default();
+        if !served.contains(&prefix) {
+            return Reply::json(404, r#"{"message":"No HTTP resource was found"}"#);
+        }
+        if request.target.ends_with("/token") {
+            return Reply::json(200, &token_json("access", "refresh", 3600));
+        }
+        Reply::json(401, r#"{"message":"Authorization has been denied"}"#)
+    })
+    .await
+}
+
+fn client(server: &CaptureServer, choice: impl Into<VersionChoice>) -> Client {
+    Client::builder(&server.base_url)
+        .api_version(choice)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn auto_speaks_the_newest_version_served_and_asks_only_once() {
+    for (served, expected) in [
+        (&["v4"][..], ApiVersion::V4),
+        (&["v4", "v6"][..], ApiVersion::V6),
+        (&["v6", "v7"][..], ApiVersion::V7),
+        (&["v6", "v7", "v8"][..], ApiVersion::V8),
+    ] {
+        let server = serving(served).await;
+        let client = client(&server, VersionChoice::Auto);
+        assert_eq!(client.api_version().await.unwrap(), expected, "{served:?}");
+        assert_eq!(client.clone().api_version().await.unwrap(), expected);
+        let probes: Vec<String> = server
+            .requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect();
+        let newer = ApiVersion::ALL.iter().filter(|v| **v > expected).count();
+        assert_eq!(
+            probes.len(),
+            newer + 1,
+            "one probe per version tried: {probes:?}"
+        );
+        assert!(
+            probes
+                .iter()
+                .all(|p| p.starts_with("GET /v") && p.ends_with("/RestoreSessions")),
+            "{probes:?}"
+        );
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|r| r.header("authorization").is_none()),
+            "the probe is anonymous"
+        );
+    }
+}
+
+#[tokio::test]
+async fn auto_logs_in_at_the_version_it_found() {
+    let server = serving(&["v6", "v7"]).await;
+    let client = client(&server, VersionChoice::Auto);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    let token = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(token.target, "/v7/token");
+    let form = token.body_text();
+    assert!(
+        form.contains("disable_antiforgery_token=true"),
+        "v7 turns the antiforgery step off: {form}"
+    );
+    assert!(form.contains("grant_type=password"), "{form}");
+}
+
+#[tokio::test]
+async fn only_v7_and_later_are_sent_the_antiforgery_field() {
+    for (version, prefix, expected) in [
+        (ApiVersion::V4, "v4", false),
+        (ApiVersion::V6, "v6", false),
+        (ApiVersion::V8, "v8", true),
+    ] {
+        let server = serving(&["v4", "v6", "v7", "v8"]).await;
+        client(&server, version)
+            .login("admin", "paSSw0rd")
+            .await
+            .unwrap();
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1, "a chosen version is not probed");
+        assert_eq!(requests[0].target, format!("/{prefix}/token"));
+        assert_eq!(
+            requests[0]
+                .body_text()
+                .contains("disable_antiforgery_token"),
+            expected,
+            "{version}: {}",
+            requests[0].body_text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_serves_no_version_is_an_error_that_says_what_was_tried() {
+    let server = serving(&[]).await;
+    let client = client(&server, VersionChoice::Auto);
+    let error = client.login("admin", "paSSw0rd").await.unwrap_err();
+    assert_eq!(error.field(), Some("api_version"));
+    let text = error.to_string();
+    for version in ApiVersion::ALL {
+        assert!(
+            text.contains(&format!("GET /{version}/RestoreSessions: 404")),
+            "{text}"
+        );
+    }
+    assert!(
+        server.requests().iter().all(|r| r.method == "GET"),
+        "no login was sent"
+    );
+}
+
+#[tokio::test]
+async fn version_choices_parse_as_the_command_line_spells_them() {
+    assert_eq!(
+        "auto".parse::<VersionChoice>().unwrap(),
+        VersionChoice::Auto
+    );
+    assert_eq!(
+        "V8".parse::<VersionChoice>().unwrap(),
+        VersionChoice::Only(ApiVersion::V8)
+    );
+    assert_eq!("6".parse::<ApiVersion>().unwrap(), ApiVersion::V6);
+    let error = "v5".parse::<VersionChoice>().unwrap_err();
+    assert_eq!(error.field(), Some("api_version"));
+    assert_eq!(error.rule(), Some("must be auto, v4, v6, v7 or v8"));
+}
+
+/// A logged-in client of `version` against a server that records what reaches it.
+async fn logged_in(version: ApiVersion) -> (CaptureServer, Client) {
+    let server = serving(&["v4", "v6", "v7", "v8"]).await;
+    let client = client(&server, version);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    (server, client)
+}
+
+#[tokio::test]
+async fn restore_extras_are_refused_by_v4_before_anything_is_sent() {
+    let (server, client) = logged_in(ApiVersion::V4).await;
+    let extras = RestoreExtras {
+        impersonation_account_name: Some("restore-admin@westsupport.onmicrosoft.com".into()),
+        ..RestoreExtras::default()
+    };
+    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737"))
+        .unwrap()
+        .with_restore_extras(extras)
+        .unwrap();
+    let error = client
+        .perform_action(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.field(),
+        Some("restoretoOriginallocation.impersonationAccountName")
+    );
+    assert!(error.to_string().contains("not part of API v4"), "{error}");
+    assert_eq!(server.requests().len(), 1, "only the login was sent");
+}
+
+#[tokio::test]
+async fn an_option_a_later_version_dropped_is_refused_naming_it() {
+    let (server, client) = logged_in(ApiVersion::V6).await;
+    // v6's one-item export has no keyword filter.
+    let body = vbo365::types::MailboxItemAction::ExportToPst(vbo365::types::ExportToPstOptions {
+        content_keywords: Some("invoice".into()),
+        enable_pst_size_limit: Some(false),
+        pst_size_limit_bytes: None,
+    });
+    let action = ExportToPst::try_from(Action::try_from(body).unwrap()).unwrap();
+    let error = client
+        .perform(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.field(), Some("contentKeywords"), "{error}");
+    assert_eq!(server.requests().len(), 1, "only the login was sent");
+}
+
+#[tokio::test]
+async fn the_extras_of_other_regions_go_inside_a_later_restore_to() {
+    let (server, client) = logged_in(ApiVersion::V8).await;
+    let extras = RestoreExtras {
+        office_region: Some(vbo365::OfficeRegion::Germany),
+        office_organization_name: Some("eastsupport.onmicrosoft.com".into()),
+        ..RestoreExtras::default()
+    };
+    let action = Action::restore_to(
+        "djohnes@eastsupport.onmicrosoft.com",
+        Credentials::device_code("C6A9DB737"),
+        RestoreOptions::default(),
+    )
+    .unwrap()
+    .with_restore_extras(extras)
+    .unwrap();
+    // The recording server answers 401: what matters is what was sent.
+    let _ = client
+        .perform_action(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await;
+    let sent = server
+        .requests()
+        .into_iter()
+        .find(|r| r.target.ends_with("/restoreTo"))
+        .expect("the restore was sent");
+    assert!(
+        sent.target.starts_with("/v8/RestoreSessions/"),
+        "{}",
+        sent.target
+    );
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["officeRegion"], "Germany");
+    assert_eq!(
+        body["officeOrganizationName"],
+        "eastsupport.onmicrosoft.com"
+    );
+    assert_eq!(body["mailbox"], "djohnes@eastsupport.onmicrosoft.com");
+    assert!(body.get("restoreTo").is_none(), "bare options: {body}");
+}
+
+#[test]
+fn extras_are_for_restores_only() {
+    let extras = RestoreExtras {
+        impersonation_account_name: Some("a@b.c".into()),
+        ..RestoreExtras::default()
+    };
+    let error = Action::save_to_msg()
+        .with_restore_extras(extras)
+        .unwrap_err();
+    assert_eq!(error.field(), Some("savetoMsg"));
+    let blank = RestoreExtras {
+        office_organization_name: Some("  ".into()),
+        ..RestoreExtras::default()
+    };
+    let error = Action::restore_to(
+        "a@b.c",
+        Credentials::device_code("C6A9"),
+        RestoreOptions::default(),
+    )
+    .unwrap()
+    .with_restore_extras(blank)
+    .unwrap_err();
+    assert_eq!(error.field(), Some("restoreTo.officeOrganizationName"));
+}
