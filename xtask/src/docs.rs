@@ -216,12 +216,16 @@ fn write_or_check(root: &Path, target: &Target, check: bool) -> anyhow::Result<b
     let out = root.join(&target.out);
     let shown = target.out.display();
     let stale = stale(&out, &target.pages, &target.others)?;
+    let source = if target.pages.contains_key(VERSIONS_PAGE) {
+        format!("{} ({VERSIONS_PAGE}: every spec)", target.spec.display())
+    } else {
+        target.spec.display().to_string()
+    };
     if check {
         if stale.is_empty() {
             say!(
-                "{shown}: {} pages, up to date with {}",
-                target.pages.len(),
-                target.spec.display()
+                "{shown}: {} pages, up to date with {source}",
+                target.pages.len()
             );
             return Ok(true);
         }
@@ -243,9 +247,8 @@ fn write_or_check(root: &Path, target: &Target, check: bool) -> anyhow::Result<b
         say!("{}: {why}", target.out.join(file).display());
     }
     say!(
-        "{shown}: {} pages from {} ({} written or removed)",
+        "{shown}: {} pages from {source} ({} written or removed)",
         target.pages.len(),
-        target.spec.display(),
         stale.len()
     );
     Ok(true)
