@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use compare::{Change, Matching};
+pub use compare::{Change, Matching, compare as compare_documents};
 pub use rule::{Rule, Severity};
 
 #[derive(clap::Args, Debug)]

@@ -37,20 +37,23 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
-    step("docs: docs/api is generated from the spec", || {
-        passed(
-            crate::docs::run(
-                root,
-                &crate::docs::Args {
-                    check: true,
-                    spec: SPEC.into(),
-                    out: "docs/api".into(),
-                    no_html: true,
-                },
-            )?,
-            "docs/api is stale (above)",
-        )
-    })?;
+    step(
+        "docs: docs/api is generated from every version's spec",
+        || {
+            passed(
+                crate::docs::run(
+                    root,
+                    &crate::docs::Args {
+                        check: true,
+                        spec: None,
+                        out: None,
+                        no_html: true,
+                    },
+                )?,
+                "docs/api is stale (above)",
+            )
+        },
+    )?;
     step("format", || {
         sh(cargo(root).args(["fmt", "--all", "--check"]))
     })?;

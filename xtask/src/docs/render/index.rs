@@ -21,6 +21,13 @@ impl<'a> Docs<'a> {
             "API version {} · OpenAPI {} · generated from the spec, `{}`, by `cargo xtask docs`.\n",
             self.api.info.version, self.api.openapi, self.spec_label
         );
+        if let Some(link) = self.versions_link {
+            let _ = writeln!(
+                out,
+                "The other API versions, and what differs between them operation by operation: \
+                 [versions]({link}).\n"
+            );
+        }
         if let Some(server) = self.api.servers.first() {
             let _ = writeln!(out, "Server: `{}`", self.server());
             for (name, variable) in server.variables.iter().flatten() {

@@ -17,14 +17,20 @@ use serde_json::Value;
 
 /// Every page, by file name.
 /// `spec_name` is the spec's file name: the pages name it, not its path, so that they do not
-/// depend on where the spec was read from.
-pub fn pages(text: &str, spec_name: &str) -> anyhow::Result<BTreeMap<String, String>> {
+/// depend on where the spec was read from. `versions_link`, when given, is the link from the
+/// index to the page of differences between the versions (`docs/api/versions.md`).
+pub fn pages(
+    text: &str,
+    spec_name: &str,
+    versions_link: Option<&str>,
+) -> anyhow::Result<BTreeMap<String, String>> {
     let api: OpenAPI = serde_norway::from_str(text).context("not a valid OpenAPI 3.0 document")?;
     let ordered: serde_norway::Value = serde_norway::from_str(text).context("invalid YAML")?;
     let docs = Docs {
         api: &api,
         ordered: &ordered,
         spec_label: spec_name,
+        versions_link,
     };
     let mut pages = BTreeMap::new();
     let mut index = Vec::new();
@@ -50,6 +56,7 @@ struct Docs<'a> {
     api: &'a OpenAPI,
     ordered: &'a serde_norway::Value,
     spec_label: &'a str,
+    versions_link: Option<&'a str>,
 }
 
 fn cell(text: &str) -> String {
@@ -83,7 +90,7 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_page_and_an_index_entry() {
-        let pages = pages(SPEC, "vbo-v4.yaml").unwrap();
+        let pages = pages(SPEC, "vbo-v4.yaml", None).unwrap();
         let index = &pages["README.md"];
         let spec: serde_json::Value = serde_norway::from_str(SPEC).unwrap();
         let ids: Vec<String> = crate::lint::operations(&spec)
@@ -99,7 +106,7 @@ mod tests {
 
     #[test]
     fn the_action_page_has_the_vendor_shape() {
-        let pages = pages(SPEC, "vbo-v4.yaml").unwrap();
+        let pages = pages(SPEC, "vbo-v4.yaml", None).unwrap();
         let page = &pages["performMailboxItemAction.md"];
         for expected in [
             "```http\nPOST https://<host>:<port>/v4/RestoreSessions/{restoreSessionId}/Organization/Mailboxes/{mailboxId}/Items/{itemId}/Action\n```",
@@ -127,7 +134,7 @@ mod tests {
 
     #[test]
     fn the_token_page_shows_form_encoded_examples() {
-        let pages = pages(SPEC, "vbo-v4.yaml").unwrap();
+        let pages = pages(SPEC, "vbo-v4.yaml", None).unwrap();
         let page = &pages["createToken.md"];
         assert!(
             page.contains("```text\ngrant_type=password&username=admin%40westsupport.onmicrosoft.com&password=paSSw0rd\n```"),
