@@ -57,8 +57,9 @@ enum Command {
     /// users of the generated client. Exits 0 when compatible, 1 on breaking changes (unless
     /// the major version changed), 2 when it could not run.
     Drift(drift::Args),
-    /// Regenerate the Markdown API reference in docs/api from the spec, and build the HTML
-    /// reference into target/docs/api.html.
+    /// Regenerate the Markdown API reference of every version's spec (docs/api for v4,
+    /// docs/api/v<N> for the others, and docs/api/versions.md of what differs), and build the
+    /// HTML references into target/docs/.
     Docs(docs::Args),
     /// Write the man pages of `vbo` and of every subcommand (default: into target/man).
     Man(man::Args),

@@ -106,8 +106,6 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-const SPEC: &str = "openapi/vbo-v4.yaml";
-
 /// Every version's spec, `openapi/vbo-v<N>.yaml`, by version number.
 fn specs(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut specs: Vec<(u32, PathBuf)> = std::fs::read_dir(root.join("openapi"))?
