@@ -78,3 +78,5 @@ mod sim_transport;
 mod tenants;
 #[cfg(feature = "sim")]
 mod v4_portal;
+#[cfg(feature = "sim")]
+mod versions_e2e;
