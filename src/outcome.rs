@@ -96,6 +96,12 @@ impl Restored {
         &self.errors
     }
 
+    /// v8's `restoredItemsCount`, where the server sent it instead of the created and merged
+    /// counts.
+    pub fn restored_count(&self) -> Option<u64> {
+        self.restored
+    }
+
     /// Items restored, created or merged: `createdItemsCount` + `mergedItemsCount`, or v8's
     /// `restoredItemsCount` (v8 does not tell the two apart, and leaves both counts out).
     pub fn restored_items(&self) -> u64 {

@@ -281,15 +281,14 @@ pub async fn finish(
                 )
             }
             (ActionOutcome::Restored(restored), _) => {
-                let stats = restored.statistics();
                 let result = if restored.is_complete() {
                     "restored"
                 } else {
                     "incomplete"
                 };
                 ctx.out.show_text(
-                    &json!({ key: id, "action": wire, "result": result, "statistics": stats }),
-                    &format!("{result}: {}", statistics_text(stats)),
+                    &json!({ key: id, "action": wire, "result": result, "statistics": statistics_json(&restored) }),
+                    &format!("{result}: {}", statistics_text(&restored)),
                 )?;
                 match incomplete(&restored) {
                     Some(failure) => Err(failure),
@@ -336,18 +335,31 @@ fn incomplete(restored: &vbo365::Restored) -> Option<Failure> {
 }
 
 /// The counts, then each warning and item error on a line of its own.
-pub fn statistics_text(stats: &vbo365::types::RestoreStatistics) -> String {
+pub fn statistics_text(restored: &vbo365::Restored) -> String {
+    let stats = restored.statistics();
     let n = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
-    let mut text = format!(
-        "created {}, merged {}, skipped {}, failed {}",
-        n(stats.created_items_count),
-        n(stats.merged_items_count),
-        n(stats.skipped_items_count),
-        n(stats.failed_items_count)
-    );
-    let lines = [("warning", &stats.warnings), ("error", &stats.exceptions)];
+    let mut text = match restored.restored_count() {
+        // v8 counts restored items without telling created from merged.
+        Some(count) => format!(
+            "restored {count}, skipped {}, failed {}",
+            n(stats.skipped_items_count),
+            n(stats.failed_items_count)
+        ),
+        None => format!(
+            "created {}, merged {}, skipped {}, failed {}",
+            n(stats.created_items_count),
+            n(stats.merged_items_count),
+            n(stats.skipped_items_count),
+            n(stats.failed_items_count)
+        ),
+    };
+    let lines = [
+        ("warning", stats.warnings.as_deref().unwrap_or_default()),
+        ("error", stats.exceptions.as_deref().unwrap_or_default()),
+        ("error", restored.errors()),
+    ];
     for (label, list) in lines {
-        for line in list.iter().flatten() {
+        for line in list {
             text.push_str(&format!("\n  {label}: {line}"));
         }
     }
@@ -355,4 +367,19 @@ pub fn statistics_text(stats: &vbo365::types::RestoreStatistics) -> String {
         text.push_str(&format!("\n  stopped: {reason}"));
     }
     text
+}
+
+/// The statistics as JSON: v4's shape, with v8's `restoredItemsCount` and `errors` where
+/// the server sent them.
+pub fn statistics_json(restored: &vbo365::Restored) -> serde_json::Value {
+    let mut value = serde_json::to_value(restored.statistics()).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        if let Some(count) = restored.restored_count() {
+            object.insert("restoredItemsCount".into(), count.into());
+        }
+        if !restored.errors().is_empty() {
+            object.insert("errors".into(), restored.errors().into());
+        }
+    }
+    value
 }

@@ -355,11 +355,11 @@ fn report(
 ) -> Report {
     match result {
         Ok(BulkOutcome::Restored(restored)) if !restored.is_complete() => {
-            let stats = restored.statistics();
+            let stats = action::statistics_json(&restored);
             let text = format!(
                 "{} item(s) could not be restored: {}",
                 restored.failed_items(),
-                statistics_text(stats)
+                statistics_text(&restored)
             );
             Report {
                 row: vec![id.to_string(), "INCOMPLETE".into(), text.clone()],
@@ -376,8 +376,8 @@ fn report(
                 ),
                 BulkOutcome::Restored(restored) => (
                     "restored",
-                    statistics_text(restored.statistics()),
-                    json!({ "statistics": restored.statistics() }),
+                    statistics_text(&restored),
+                    json!({ "statistics": action::statistics_json(&restored) }),
                 ),
                 BulkOutcome::Sent(_) => ("sent", String::new(), json!({})),
             };

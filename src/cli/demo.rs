@@ -9,7 +9,7 @@ use vbo365::{
     Action, ActionKind, ActionOutcome, Client, Credentials, Destination, RestoreOptions, types,
 };
 
-use super::action::statistics_text;
+use super::action::{statistics_json, statistics_text};
 use super::args::DemoArgs;
 use super::failure::Failure;
 use super::output::{Output, human_bytes};
@@ -172,9 +172,9 @@ async fn steps(
         let ActionOutcome::Restored(restored) = run(action).await? else {
             return Err(Failure::internal(format!("{label} returned no statistics")));
         };
-        let stats = restored.statistics();
-        say(format!("{label}: {}", statistics_text(stats)));
-        restores.push(json!({ "action": label, "statistics": stats }));
+        let summary = statistics_text(&restored);
+        say(format!("{label}: {summary}"));
+        restores.push(json!({ "action": label, "statistics": statistics_json(&restored), "summary": summary }));
     }
 
     // Sending needs the VEX email settings: show the server's refusal, then configure them.
@@ -257,12 +257,10 @@ fn summary_text(report: &serde_json::Value) -> String {
         ));
     }
     for restore in report["restores"].as_array().into_iter().flatten() {
-        let stats: types::RestoreStatistics =
-            serde_json::from_value(restore["statistics"].clone()).unwrap_or_default();
         text.push_str(&format!(
             "  restore  {}: {}\n",
             restore["action"].as_str().unwrap_or(""),
-            statistics_text(&stats)
+            restore["summary"].as_str().unwrap_or("")
         ));
     }
     for message in report["outbox"].as_array().into_iter().flatten() {
