@@ -237,6 +237,7 @@ async fn steps(
         .collect();
     Ok(json!({
         "server": sim.base_url(),
+        "api_version": speaks.to_string(),
         "session": session.id,
         "mailbox": source.email,
         "item": { "id": item.id, "subject": item.subject },
