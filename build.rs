@@ -137,7 +137,7 @@ fn run(dir: &Path, out_dir: &Path) -> Result<(), String> {
         "/// `round_trip_body` of `version`'s wire module: `value` as that version's request\n\
          /// body of `operation`, written back.\n\
          pub fn round_trip_body(version: operations::ApiVersion, operation: operations::Operation, \
-         value: &::serde_json::Value) -> Option<Result<::serde_json::Value, String>> {{\n\
+         value: &::serde_json::Value) -> Option<Result<::serde_json::Value, ::serde_json::Error>> {{\n\
          match version {{\n{arms}}}\n}}\n"
     ));
     write(out_dir, "vbo_operations.rs", &table::generate(&versions)?)?;

@@ -331,7 +331,13 @@ fn token_form(version: crate::ApiVersion, grant: &types::TokenRequest) -> Result
     let written = crate::generated::round_trip_body(version, TOKEN, &value)
         .ok_or_else(|| Error::unsupported(TOKEN, version))?
         .map_err(|why| {
-            Error::invalid("grant", format!("is not a {version} token request: {why}"))
+            Error::invalid(
+                "grant",
+                format!(
+                    "is not a {version} token request: {}",
+                    crate::redact::token_text(&crate::redact::serde_error(&why))
+                ),
+            )
         })?;
     encode(&written)
 }

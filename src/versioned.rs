@@ -14,8 +14,7 @@ use crate::generated::operations::{ApiVersion, Operation};
 use crate::hooks::Inner;
 use crate::{Client, Error};
 
-/// A request to `operation` as one version serves it.
-#[derive(Debug)]
+/// A request to `operation` as one version serves it. No `Debug`: its body may hold a secret.
 pub(crate) struct Call {
     pub operation: Operation,
     /// Path parameters by name; each becomes exactly one segment.
@@ -106,7 +105,15 @@ pub(crate) fn body_for(
         return Ok(None);
     };
     let written = result.map_err(|why| {
-        Error::invalid(field, format!("is not a {} body: {why}", version.prefix()))
+        Error::invalid(
+            field,
+            format!(
+                "is not a {} body (see {}): {}",
+                version.prefix(),
+                version.spec_file(),
+                crate::redact::serde_error(&why)
+            ),
+        )
     })?;
     if let Some(lost) = lost_property(body, &written, "") {
         return Err(Error::invalid(

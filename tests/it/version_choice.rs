@@ -282,3 +282,30 @@ fn extras_are_for_restores_only() {
     .unwrap_err();
     assert_eq!(error.field(), Some("restoreTo.officeOrganizationName"));
 }
+
+#[tokio::test]
+async fn a_later_restore_with_a_certificate_needs_its_impersonation_account_and_leaks_nothing() {
+    let (server, client) = logged_in(ApiVersion::V6).await;
+    let action = Action::restore_to_original(Credentials::application_certificate(
+        uuid::Uuid::nil(),
+        b"pfx bytes",
+        "cert-pa55word",
+    ))
+    .unwrap();
+    let error = client
+        .perform_action(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap_err();
+    assert!(error.is_invalid(), "{error:?}");
+    let shown = format!("{error} {error:?} {}", error.report());
+    assert!(shown.contains("v6"), "{shown}");
+    for secret in ["cert-pa55word", "cGZ4IGJ5dGVz"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert_eq!(server.requests().len(), 1, "only the login was sent");
+}

@@ -208,13 +208,11 @@ fn bodies(client: &syn::File, ops: &[Op]) -> TokenStream {
         pub fn round_trip_body(
             operation: Operation,
             value: &::serde_json::Value,
-        ) -> Option<Result<::serde_json::Value, String>> {
+        ) -> Option<Result<::serde_json::Value, ::serde_json::Error>> {
             fn via<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
                 value: &::serde_json::Value,
-            ) -> Result<::serde_json::Value, String> {
-                ::serde_json::from_value::<T>(value.clone())
-                    .map_err(|e| e.to_string())
-                    .and_then(|v| ::serde_json::to_value(v).map_err(|e| e.to_string()))
+            ) -> Result<::serde_json::Value, ::serde_json::Error> {
+                ::serde_json::from_value::<T>(value.clone()).and_then(::serde_json::to_value)
             }
             match operation {
                 #arms
