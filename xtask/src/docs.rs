@@ -144,33 +144,7 @@ fn every(root: &Path) -> anyhow::Result<Vec<Target>> {
     Ok(targets)
 }
 
-/// The version numbers of `openapi/vbo-v<N>.yaml`, in order.
-fn discover(root: &Path) -> anyhow::Result<Vec<u32>> {
-    let dir = root.join("openapi");
-    let mut numbers: Vec<u32> = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .flatten()
-        .filter_map(|entry| version_number(&entry.file_name().to_string_lossy()))
-        .collect();
-    numbers.sort_unstable();
-    Ok(numbers)
-}
-
-/// `4` of `vbo-v4.yaml`.
-fn version_number(file_name: &str) -> Option<u32> {
-    let digits = file_name.strip_prefix("vbo-v")?.strip_suffix(".yaml")?;
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
-}
-
-fn spec_file_name(number: u32) -> String {
-    format!("vbo-v{number}.yaml")
-}
-
-fn spec_file(number: u32) -> String {
-    format!("openapi/{}", spec_file_name(number))
-}
+use crate::specs::{discover, spec_file, spec_file_name, version_number};
 
 fn out_dir(number: u32) -> PathBuf {
     if number == TOP_VERSION {

@@ -19,6 +19,7 @@ mod drift;
 mod lint;
 mod man;
 mod prism;
+mod specs;
 /// The spec walker, shared with build.rs and the simulator. Not through `vbo365`: xtask must
 /// run on a spec that the vbo365 build rejects.
 use vbo365_spec as spec;

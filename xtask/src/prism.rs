@@ -27,30 +27,14 @@ impl Drop for Mock {
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     let bin = crate::tools::npm_tools(root)?;
-    let mut specs: Vec<(u32, String)> = std::fs::read_dir(root.join("openapi"))
-        .context("listing openapi/")?
-        .filter_map(|entry| {
-            let name = entry.ok()?.file_name().into_string().ok()?;
-            let number = name
-                .strip_prefix("vbo-v")?
-                .strip_suffix(".yaml")?
-                .parse()
-                .ok()?;
-            Some((number, name))
-        })
-        .collect();
-    specs.sort();
+    let specs = crate::specs::discover(root)?;
     if specs.is_empty() {
         bail!("openapi/ holds no vbo-v<N>.yaml");
     }
-    for (number, name) in specs {
-        say!("prism: openapi/{name}");
-        run_one(
-            root,
-            &bin,
-            &format!("openapi/{name}"),
-            &format!("v{number}"),
-        )?;
+    for number in specs {
+        let spec = crate::specs::spec_file(number);
+        say!("prism: {spec}");
+        run_one(root, &bin, &spec, &format!("v{number}"))?;
     }
     Ok(())
 }

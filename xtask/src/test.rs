@@ -108,19 +108,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
 /// Every version's spec, `openapi/vbo-v<N>.yaml`, by version number.
 fn specs(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut specs: Vec<(u32, PathBuf)> = std::fs::read_dir(root.join("openapi"))?
-        .filter_map(|entry| {
-            let name = entry.ok()?.file_name().into_string().ok()?;
-            let number = name
-                .strip_prefix("vbo-v")?
-                .strip_suffix(".yaml")?
-                .parse()
-                .ok()?;
-            Some((number, PathBuf::from("openapi").join(name)))
-        })
-        .collect();
-    specs.sort();
-    Ok(specs.into_iter().map(|(_, spec)| spec).collect())
+    Ok(crate::specs::discover(root)?
+        .into_iter()
+        .map(|n| PathBuf::from(crate::specs::spec_file(n)))
+        .collect())
 }
 
 /// `cargo xtask drift` of `spec` against the base; a spec the base does not have yet has
