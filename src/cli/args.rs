@@ -161,6 +161,10 @@ pub enum Command {
     /// Get a device code to restore with modern authentication
     DeviceCode(DeviceCodeArgs),
     /// Run the embedded simulator of a VBO v4 server
+    ///
+    /// It serves API v4, v6, v7 and v8 at once, each from its own spec, over the same data;
+    /// `--api-version v6` (or VBO_API_VERSION) serves that version alone, and the routes of
+    /// the others answer 404. v8's restores run for `--restore-delay` after their answer.
     #[cfg(feature = "sim")]
     Sim(SimArgs),
     /// Show the whole product working against the embedded simulator
@@ -412,6 +416,11 @@ pub struct SimArgs {
     #[arg(long, default_value_t = vbo365::sim::DEFAULT_READ_TIMEOUT.as_secs(), value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout: u64,
+    /// Milliseconds a v8 restore runs after its answer, before its statistics show the outcome
+    #[arg(long, value_name = "MS",
+          default_value_t = vbo365::sim::DEFAULT_RESTORE_DELAY.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(..=vbo365::sim::MAX_RESTORE_DELAY.as_millis() as u64))]
+    pub restore_delay: u64,
 }
 
 #[cfg(feature = "sim")]

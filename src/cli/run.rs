@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match &cli.command {
         #[cfg(feature = "sim")]
-        Command::Sim(args) => return super::sim::serve(args, out).await,
+        Command::Sim(args) => return super::sim::serve(args, global.api_version, out).await,
         #[cfg(feature = "sim")]
         Command::Demo(args) => return super::demo::run(args, global.api_version, out).await,
         Command::Completions { shell } => return super::completions::script(*shell),

@@ -1,6 +1,7 @@
-//! The embedded VBO v4 simulator: a real HTTP(S) server that behaves as the v4 server does for
-//! every operation of `openapi/vbo-v4.yaml`, so that the demo, the end-to-end tests and users'
-//! CI have a server to talk to.
+//! The embedded VBO simulator: a real HTTP(S) server that behaves as the v4, v6, v7 and v8
+//! servers do for every operation of `openapi/vbo-v4.yaml`, `vbo-v6.yaml`, `vbo-v7.yaml` and
+//! `vbo-v8.yaml`, all at once over the same data, so that the demo, the end-to-end tests and
+//! users' CI have a server to talk to.
 //!
 #![doc = include_str!("guide.md")]
 //!
@@ -16,6 +17,7 @@ mod msg;
 mod production;
 mod pst;
 mod request;
+mod restores;
 mod spelling;
 mod state;
 mod tls;
@@ -30,6 +32,7 @@ pub use http::limits::{BODY_LIMIT, DEFAULT_READ_TIMEOUT};
 pub use pst::{MIN_PST_SIZE, PADDING_FOLDER as PST_PADDING_FOLDER, pattern_at as pst_padding_at};
 pub use state::{RestoredItem, SentAttachment, SentMessage};
 
+use crate::ApiVersion;
 use crate::SecretString;
 
 /// The port of the real v4 server; the simulator's default is a free port instead.
@@ -48,6 +51,10 @@ pub const DEFAULT_TENANT_PASSWORD: &str = "t3nantPa55";
 pub const MAX_EXTRA_ITEMS: usize = 100_000;
 /// Default size of an exported PST: small enough for tests, large enough to stream.
 pub const DEFAULT_PST_SIZE: u64 = 1 << 20;
+/// How long a v8 restore runs by default ([`SimConfig::restore_delay`]).
+pub const DEFAULT_RESTORE_DELAY: Duration = Duration::from_millis(200);
+/// The longest [`SimConfig::restore_delay`]: one hour.
+pub const MAX_RESTORE_DELAY: Duration = Duration::from_secs(3600);
 
 /// How to start a [`Simulator`].
 #[derive(Debug, Clone)]
@@ -91,6 +98,15 @@ pub struct SimConfig {
     /// each; the simulator's default is shorter, so that a stuck client fails a test run
     /// fast. Default: [`DEFAULT_READ_TIMEOUT`] (30 s).
     pub read_timeout: Duration,
+    /// The API versions to serve, each from its own spec (`openapi/vbo-v<N>.yaml`); the routes
+    /// of a version not listed answer 404, as any unknown path. Default: every version,
+    /// [`ApiVersion::ALL`]. `start` refuses an empty list.
+    pub versions: Vec<ApiVersion>,
+    /// How long a v8 restore runs: it answers `{sessionId}` at once, its statistics
+    /// (`getRestoreStatistics`) show it in progress until this time has passed, and then its
+    /// outcome, which is when the production mailbox changes. Earlier versions restore before
+    /// answering. Default: [`DEFAULT_RESTORE_DELAY`] (200 ms).
+    pub restore_delay: Duration,
 }
 
 impl Default for SimConfig {
@@ -109,6 +125,8 @@ impl Default for SimConfig {
             tenant_password: SecretString::new(DEFAULT_TENANT_PASSWORD),
             ca_dir: None,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            versions: ApiVersion::ALL.to_vec(),
+            restore_delay: DEFAULT_RESTORE_DELAY,
         }
     }
 }
@@ -142,10 +160,30 @@ pub enum SimError {
 /// The simulator. [`Simulator::start`] starts one.
 ///
 /// What it does, where the real server's behaviour had to be chosen:
+/// - **Versions.** Every version of [`SimConfig::versions`] (default: all) is served from its
+///   own spec: its routes, request checks, paths and casing (`/v6/RestoreSessions/{id}/
+///   organization/mailboxes/...`), answers and statuses. A later version's request is read
+///   into v4's shape and handled by the same code, so every version shows the same data and
+///   a change through one is seen through all: the action operations of v6 on take the bare
+///   options of the action that the spec's `x-vbo-action` names; explores take v6's
+///   `dateTime` and `Vex`...`Vet`; the item list's folder filter is the version's
+///   (`parentId` from v7 on); `extendedView=false` (v7's default) leaves out the backup times;
+///   v8's organization list is paged; v8's sends, stops and settings changes answer 204.
+///   Options a later version adds (`impersonationAccountName`, `officeRegion`,
+///   `disable_antiforgery_token`, `repositoryId`) are accepted and have nothing to act on.
+///   Errors are `{message}`, v7's with `errorCode`, v8's with `errorCode` and `stackTrace`
+///   (null); the token endpoint's are OAuth errors in v4 only. A version not served answers
+///   404 on all its routes.
+/// - **v8's restores** answer `{sessionId}` at once and run for
+///   [`SimConfig::restore_delay`]: until then `getRestoreStatistics` with that id shows their
+///   `totalItemsCount` and nothing restored, then their counts and each item's outcome, and
+///   only then does the production mailbox change, once. With a restore session's own id it
+///   adds up the restores started in that session.
 /// - **Accounts.** `createToken` accepts the configured administrator and tenant accounts with
 ///   the password grant, their refresh tokens (each used once), and the JWT bearer grant for
 ///   the organization's name as `client_id` with any three-part assertion (a tenant login).
-///   Anything else is `400 invalid_grant`. A tenant's token reads and explores only its own
+///   Anything else is `400 invalid_grant`. A token of one version's endpoint is good on
+///   every version. A tenant's token reads and explores only its own
 ///   organization (`/v4/Organization...`); on the administrator routes it gets 401, and an
 ///   administrator's token gets 401 on the tenant routes, as the spec's `x-vbo-login` says.
 /// - **Data.** One organization, two seeded restore sessions (one working, one stopped) and
@@ -197,7 +235,7 @@ impl std::fmt::Debug for RunningSimulator {
 }
 
 impl RunningSimulator {
-    /// The URL to give a client, such as `https://127.0.0.1:41234` (without `/v4`).
+    /// The URL to give a client, such as `https://127.0.0.1:41234` (without `/v4`, `/v8`).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::state::RestoredItem;
+use uuid::Uuid;
+
+use super::data::ItemData;
+use super::state::{Counts, RestorePlan, RestoredItem};
 
 /// The restored items of one mailbox.
 #[derive(Debug, Default)]
@@ -34,4 +37,46 @@ impl Production {
     pub fn items(&self) -> &[RestoredItem] {
         &self.items
     }
+}
+
+/// Whether `plan` leaves `item` out (`excludeDrafts`, `excludeDeletedItems`).
+pub fn is_excluded(item: &ItemData, plan: &RestorePlan) -> bool {
+    (plan.exclude_drafts && item.folder_path == "Drafts")
+        || (plan.exclude_deleted_items && item.folder_path == "Deleted Items")
+}
+
+/// Restores `item` into the production mailboxes as `plan` says: created the first time,
+/// merged when it changed since (and `changedItems`), skipped otherwise.
+pub fn restore_into(
+    production: &mut HashMap<Uuid, Production>,
+    item: &ItemData,
+    plan: &RestorePlan,
+) -> Counts {
+    let mut counts = Counts::default();
+    if is_excluded(item, plan) {
+        counts.skipped = 1;
+        return counts;
+    }
+    let mailbox = production.entry(plan.target_mailbox).or_default();
+    match mailbox.get_mut(&item.id, &plan.folder) {
+        None => {
+            mailbox.push(RestoredItem {
+                item_id: item.id.clone(),
+                folder: plan.folder.clone(),
+                subject: item.subject.clone(),
+                unread: plan.mark_unread,
+                changed_since_restore: false,
+                restores: 1,
+            });
+            counts.created = 1;
+        }
+        Some(existing) if existing.changed_since_restore && plan.changed_items => {
+            existing.changed_since_restore = false;
+            existing.unread = plan.mark_unread;
+            existing.restores += 1;
+            counts.merged = 1;
+        }
+        Some(_) => counts.skipped = 1,
+    }
+    counts
 }

@@ -147,6 +147,51 @@ fn normalize_in(
     }
 }
 
+/// `value` without the object properties that `schema` has no place for: those that no
+/// branch of a closed object (`additionalProperties: false`) names, at any depth. A later
+/// version's body is read into v4's shape so.
+pub fn prune(spec: &Spec, schema: &Value, value: Value) -> Value {
+    prune_in(spec, &[schema], value, 0)
+}
+
+fn prune_in(spec: &Spec, schemas: &[&Value], value: Value, depth: usize) -> Value {
+    if depth > MAX_DEPTH {
+        return value;
+    }
+    let mut all = Vec::new();
+    for schema in schemas {
+        alternatives(spec, schema, &mut all, depth);
+    }
+    match value {
+        Value::Object(map) => {
+            let closed = all
+                .iter()
+                .any(|s| s.get("additionalProperties") == Some(&Value::Bool(false)));
+            map.into_iter()
+                .filter_map(|(key, child)| {
+                    let child_schemas: Vec<&Value> = all
+                        .iter()
+                        .filter_map(|s| s.get("properties").and_then(|p| p.get(&key)))
+                        .collect();
+                    if child_schemas.is_empty() && closed {
+                        return None;
+                    }
+                    Some((key, prune_in(spec, &child_schemas, child, depth + 1)))
+                })
+                .collect::<Map<String, Value>>()
+                .into()
+        }
+        Value::Array(items) => {
+            let item_schemas: Vec<&Value> = all.iter().filter_map(|s| s.get("items")).collect();
+            items
+                .into_iter()
+                .map(|item| prune_in(spec, &item_schemas, item, depth + 1))
+                .collect()
+        }
+        other => other,
+    }
+}
+
 /// Removes the trailing commas that Json.NET tolerates (`{"a": 1,}`), outside strings.
 pub fn strip_trailing_commas(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -14,7 +14,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::data::{Catalog, ItemData};
-use super::production::Production;
+use super::production::{Production, is_excluded, restore_into};
+use super::restores::{Restores, Statistics, Step};
 use super::spelling::field_name;
 use crate::SecretString;
 use crate::generated::operations::{ApiVersion, Operation};
@@ -25,9 +26,9 @@ use crate::types;
 pub struct Session {
     pub id: Uuid,
     pub name: String,
-    /// What the session exposes, as the explore request asked (a closed enum: the simulator
-    /// only makes sessions it was asked for).
-    pub kind: types::ExploreOptionsType,
+    /// What the session exposes, as the explore request asked (v4 asks for `vex`, `veod` or
+    /// `vesp`; v6 on add `Vet`).
+    pub kind: types::RestoreSessionType,
     pub created: DateTime<Utc>,
     pub ended: Option<DateTime<Utc>>,
 }
@@ -179,6 +180,8 @@ struct State {
     vex: Vex,
     outbox: Vec<SentMessage>,
     production: HashMap<Uuid, Production>,
+    /// v8's asynchronous restores.
+    restores: Restores,
 }
 
 /// Everything the request handlers share.
@@ -192,6 +195,8 @@ pub struct Shared {
     pub tenant_password: SecretString,
     pub token_lifetime: Duration,
     pub pst_size: AtomicU64,
+    /// How long an asynchronous (v8) restore runs.
+    pub restore_delay: Duration,
     state: Mutex<State>,
 }
 
@@ -208,7 +213,7 @@ impl Shared {
             .map(|s| Session {
                 id: s.id,
                 name: s.name.clone(),
-                kind: types::ExploreOptionsType::Vex,
+                kind: types::RestoreSessionType::Vex,
                 created: s.created,
                 ended: s.ended,
             })
@@ -221,6 +226,7 @@ impl Shared {
             tenant_password: config.tenant_password.clone(),
             token_lifetime: config.token_lifetime,
             pst_size: AtomicU64::new(config.pst_size),
+            restore_delay: config.restore_delay,
             state: Mutex::new(State {
                 sessions,
                 ..State::default()
@@ -228,9 +234,30 @@ impl Shared {
         }
     }
 
+    /// The state, with every asynchronous restore whose time has come applied first.
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // No code panics while holding the lock; recover the data if a panic ever did.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = &mut *guard;
+        let production = &mut state.production;
+        state.restores.settle(Instant::now(), |item, plan| {
+            restore_into(production, item, plan)
+        });
+        guard
+    }
+
+    /// Starts an asynchronous restore of `steps` in `session`, which ends after the restore
+    /// delay; the id to read its statistics with.
+    pub fn start_restore(&self, session: Uuid, steps: Vec<Step>) -> Uuid {
+        let due = Instant::now() + self.restore_delay;
+        self.lock().restores.start(session, steps, due)
+    }
+
+    /// The statistics of an asynchronous restore, or of those of a restore session.
+    pub fn restore_statistics(&self, id: Uuid) -> Option<Statistics> {
+        let state = self.lock();
+        let is_session = state.sessions.iter().any(|s| s.id == id);
+        state.restores.statistics(id, is_session)
     }
 
     /// Issues an access token and a refresh token for `login`.
@@ -281,11 +308,13 @@ impl Shared {
         self.lock().sessions.iter().find(|s| s.id == id).cloned()
     }
 
-    pub fn start_session(&self, kind: types::ExploreOptionsType) -> Session {
+    pub fn start_session(&self, kind: types::RestoreSessionType) -> Session {
         let name = match kind {
-            types::ExploreOptionsType::Vex => "Exchange restore session",
-            types::ExploreOptionsType::Veod => "OneDrive restore session",
-            types::ExploreOptionsType::Vesp => "SharePoint restore session",
+            types::RestoreSessionType::Vex => "Exchange restore session",
+            types::RestoreSessionType::Veod => "OneDrive restore session",
+            types::RestoreSessionType::Vesp => "SharePoint restore session",
+            types::RestoreSessionType::Vet => "Teams restore session",
+            types::RestoreSessionType::Unknown(_) => "Restore session",
         };
         let session = Session {
             id: Uuid::new_v4(),
@@ -370,36 +399,13 @@ impl Shared {
 
     /// Restores `item` as `plan` says and counts what happened.
     pub fn restore(&self, item: &ItemData, plan: &RestorePlan) -> Counts {
-        let mut counts = Counts::default();
-        let excluded = (plan.exclude_drafts && item.folder_path == "Drafts")
-            || (plan.exclude_deleted_items && item.folder_path == "Deleted Items");
-        if excluded {
-            counts.skipped = 1;
-            return counts;
+        if is_excluded(item, plan) {
+            return Counts {
+                skipped: 1,
+                ..Counts::default()
+            };
         }
-        let mut state = self.lock();
-        let mailbox = state.production.entry(plan.target_mailbox).or_default();
-        match mailbox.get_mut(&item.id, &plan.folder) {
-            None => {
-                mailbox.push(RestoredItem {
-                    item_id: item.id.clone(),
-                    folder: plan.folder.clone(),
-                    subject: item.subject.clone(),
-                    unread: plan.mark_unread,
-                    changed_since_restore: false,
-                    restores: 1,
-                });
-                counts.created = 1;
-            }
-            Some(existing) if existing.changed_since_restore && plan.changed_items => {
-                existing.changed_since_restore = false;
-                existing.unread = plan.mark_unread;
-                existing.restores += 1;
-                counts.merged = 1;
-            }
-            Some(_) => counts.skipped = 1,
-        }
-        counts
+        restore_into(&mut self.lock().production, item, plan)
     }
 
     pub fn mailbox_contents(&self, email: &str) -> Option<Vec<RestoredItem>> {

@@ -75,6 +75,8 @@ mod sim_rules;
 #[cfg(feature = "sim")]
 mod sim_transport;
 #[cfg(feature = "sim")]
+mod sim_versions;
+#[cfg(feature = "sim")]
 mod tenants;
 #[cfg(feature = "sim")]
 mod v4_portal;

@@ -18,6 +18,7 @@ use crate::sim::data::{FolderData, ItemData, MailboxData};
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
+use crate::sim::restores::Step;
 use crate::sim::state::{RestorePlan, SentAttachment, SentMessage};
 use crate::sim::{msg, pst};
 use crate::types;
@@ -40,7 +41,7 @@ impl Sim {
         let mailbox = self.mailbox(&session, input)?;
         let item = self.item(mailbox, input)?;
         let action: types::MailboxItemAction = input.typed()?;
-        self.act(mailbox, &[item], action, Scope::Items)
+        self.act(input, mailbox, &[item], action, Scope::Items)
     }
 
     /// `performMailboxItemsAction`: the one-item action on each listed item (each once, in
@@ -68,7 +69,7 @@ impl Sim {
         if items.is_empty() {
             return Err(ApiError::bad_request("items: must hold at least one item"));
         }
-        self.act(mailbox, &items, action, Scope::Items)
+        self.act(input, mailbox, &items, action, Scope::Items)
     }
 
     /// `performMailboxAction`: the item action of the same key on every item of the mailbox
@@ -117,13 +118,14 @@ impl Sim {
             Some(folder) => Scope::Folder(folder),
             None => Scope::Mailbox,
         };
-        self.act(mailbox, &items, action, scope)
+        self.act(input, mailbox, &items, action, scope)
     }
 
     /// Performs `action` on `items` of `mailbox`: one file, one restore over all of them, or
     /// one message with all of them attached.
     fn act(
         &self,
+        input: &Input,
         mailbox: &MailboxData,
         items: &[&ItemData],
         action: types::MailboxItemAction,
@@ -174,7 +176,7 @@ impl Sim {
                 {
                     check_certificate(key, c.application_certificate.expose())?;
                 }
-                self.restore(items, |item| RestorePlan {
+                self.restore(input, scope, items, |item| RestorePlan {
                     target_mailbox: mailbox.id,
                     folder: item.folder_path.clone(),
                     changed_items: true,
@@ -196,7 +198,7 @@ impl Sim {
                             self.catalog().organization_name
                         ))
                     })?;
-                self.restore(items, |item| {
+                self.restore(input, scope, items, |item| {
                     with_restore_to!(&options, |o| RestorePlan {
                         target_mailbox: target.id,
                         folder: scope.target_folder(o.folder.as_deref(), item),
@@ -230,12 +232,27 @@ impl Sim {
         }
     }
 
-    /// Restores each item by its plan; the statistics count them all.
+    /// Restores each item by its plan; the statistics count them all. From v8 on the restore
+    /// runs after the answer, `{sessionId}` (`crate::sim::restores`).
     fn restore(
         &self,
+        input: &Input,
+        scope: Scope<'_>,
         items: &[&ItemData],
         plan: impl Fn(&ItemData) -> RestorePlan,
     ) -> Result<Response, ApiError> {
+        if super::versioned::restores_later(input.version) {
+            let steps = items
+                .iter()
+                .map(|item| Step {
+                    item: (*item).clone(),
+                    plan: plan(item),
+                })
+                .collect();
+            let session = input.uuid("restoreSessionId")?;
+            let id = self.shared.start_restore(session, steps);
+            return super::versioned::restore_started(id);
+        }
         let (mut created, mut merged, mut skipped) = (0_i64, 0_i64, 0_i64);
         for item in items {
             let counts = self.shared.restore(item, &plan(item));
@@ -249,6 +266,9 @@ impl Sim {
             .merged_items_count(merged)
             .skipped_items_count(skipped)
             .try_into()?;
+        if input.version > crate::ApiVersion::V4 && !matches!(scope, Scope::Items) {
+            return super::versioned::whole_restore_statistics(&statistics);
+        }
         Ok(json(StatusCode::OK, &statistics))
     }
 

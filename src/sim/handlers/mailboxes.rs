@@ -4,7 +4,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
-use super::{json, mailboxes_path};
+use super::{Below, json, mailbox_path};
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::sim::data::{FolderData, ItemData, MailboxData, Person};
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
@@ -30,11 +31,11 @@ impl Sim {
         mailbox: &MailboxData,
         item: &ItemData,
     ) -> Result<types::MailboxItem, ApiError> {
-        let path = format!(
-            "{}/{}/Items/{}",
-            mailboxes_path(session),
+        let path = mailbox_path(
+            input.version,
+            session,
             mailbox.id,
-            crate::path::encode_segment(&item.id)
+            Some(Below::Item(&item.id)),
         );
         Ok(types::MailboxItem::builder()
             .cc(emails(&item.cc))
@@ -56,7 +57,7 @@ impl Sim {
         session: Uuid,
         mailbox: &MailboxData,
     ) -> Result<types::Mailbox, ApiError> {
-        let path = format!("{}/{}", mailboxes_path(session), mailbox.id);
+        let path = mailbox_path(input.version, session, mailbox.id, None);
         Ok(types::Mailbox::builder()
             .email(mailbox.email.clone())
             .id(mailbox.id)
@@ -112,11 +113,11 @@ impl Sim {
         mailbox: &MailboxData,
         folder: &FolderData,
     ) -> Result<types::MailboxFolder, ApiError> {
-        let path = format!(
-            "{}/{}/Folders/{}",
-            mailboxes_path(session),
+        let path = mailbox_path(
+            input.version,
+            session,
             mailbox.id,
-            crate::path::encode_segment(&folder.id)
+            Some(Below::Folder(&folder.id)),
         );
         Ok(types::MailboxFolder::builder()
             .id(folder.id.clone())
@@ -138,13 +139,14 @@ impl Sim {
     pub fn list_mailbox_items(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.working_session(input)?;
         let mailbox = self.mailbox(&session, input)?;
-        let folder = known_folder(mailbox, input, "folderId")?;
+        let filter = item_filter(input.version);
+        let folder = known_folder(mailbox, input, filter)?;
         let items: Vec<_> = mailbox
             .items
             .iter()
             .filter(|i| folder.is_none_or(|f| i.folder_id == f))
             .collect();
-        let extra = filter_query("folderId", folder);
+        let extra = filter_query(filter, folder);
         let page = self.page(input, items.len(), &extra)?;
         let results = items[page.window]
             .iter()
@@ -162,6 +164,17 @@ impl Sim {
             &self.mailbox_item(input, session.id, mailbox, item)?,
         ))
     }
+}
+
+/// The name of the item list's folder filter in `version`: the query parameter of
+/// `listMailboxItems` that is not paging (v4 and v6: `folderId`, v7 on: `parentId`).
+fn item_filter(version: ApiVersion) -> &'static str {
+    Operation::ListMailboxItems
+        .query_parameters(version)
+        .iter()
+        .copied()
+        .find(|name| !matches!(*name, "offset" | "limit"))
+        .unwrap_or("folderId")
 }
 
 /// The folder a list is filtered by (`parameter` of the query), which must exist.

@@ -21,6 +21,7 @@ mod mailboxes;
 mod sessions;
 mod settings;
 mod token;
+mod versioned;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ use super::http::Sim;
 use super::http::errors::ApiError;
 use super::http::input::Input;
 use super::state::Session;
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::types;
 
 /// A generated type as a JSON answer.
@@ -64,12 +66,55 @@ struct Page {
     links: types::PageLinks,
 }
 
-fn session_path(id: Uuid) -> String {
-    format!("/v4/RestoreSessions/{id}")
+/// The path of `operation` in `version`, as its spec spells it, with `params` (each already
+/// one encoded path segment) in its template: links carry the version's prefix and casing.
+fn path_of(version: ApiVersion, operation: Operation, params: &[(&str, &str)]) -> String {
+    let mut path = operation.path(version).unwrap_or_default().to_string();
+    for (name, value) in params {
+        path = path.replace(&format!("{{{name}}}"), value);
+    }
+    path
 }
 
-fn mailboxes_path(session: Uuid) -> String {
-    format!("/v4/RestoreSessions/{session}/Organization/Mailboxes")
+fn session_path(version: ApiVersion, id: Uuid) -> String {
+    let id = id.to_string();
+    path_of(
+        version,
+        Operation::GetRestoreSession,
+        &[("restoreSessionId", &id)],
+    )
+}
+
+/// The path of a mailbox of a session (`getMailbox`), and below it of a folder or an item
+/// (`getMailboxFolder`, `getMailboxItem`), whose id is encoded as one segment.
+fn mailbox_path(version: ApiVersion, session: Uuid, mailbox: Uuid, below: Option<Below>) -> String {
+    let (session, mailbox) = (session.to_string(), mailbox.to_string());
+    let mut params = vec![
+        ("restoreSessionId", session.as_str()),
+        ("mailboxId", mailbox.as_str()),
+    ];
+    let encoded;
+    let operation = match below {
+        None => Operation::GetMailbox,
+        Some(Below::Folder(id)) => {
+            encoded = crate::path::encode_segment(id);
+            params.push(("folderId", &encoded));
+            Operation::GetMailboxFolder
+        }
+        Some(Below::Item(id)) => {
+            encoded = crate::path::encode_segment(id);
+            params.push(("itemId", &encoded));
+            Operation::GetMailboxItem
+        }
+    };
+    path_of(version, operation, &params)
+}
+
+/// What a link below a mailbox leads to.
+#[derive(Debug, Clone, Copy)]
+enum Below<'a> {
+    Folder(&'a str),
+    Item(&'a str),
 }
 
 impl Sim {
@@ -157,7 +202,7 @@ impl Sim {
 
     /// The mailboxes a session exposes: only an Exchange (vex) session has any.
     fn session_mailboxes(&self, session: &Session) -> &[MailboxData] {
-        if session.kind == types::ExploreOptionsType::Vex {
+        if session.kind == types::RestoreSessionType::Vex {
             &self.catalog().mailboxes
         } else {
             &[]

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
-use super::{json, session_path};
+use super::{json, path_of, session_path};
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::sim::http::Sim;
 use crate::sim::http::errors::ApiError;
 use crate::sim::http::input::Input;
@@ -27,22 +28,25 @@ impl Sim {
             .creation_time(crate::Timestamp::from(session.created))
             .end_time(session.ended.map(crate::Timestamp::from))
             .id(session.id)
-            .links(self.self_links(input, &session_path(session.id))?)
+            .links(self.self_links(input, &session_path(input.version, session.id))?)
             .name(session.name.clone())
             .organization(self.shared.catalog.organization_name.clone())
             .result(types::RestoreSessionResult::Success)
             .state(state)
-            .type_(session_type(session.kind))
+            .type_(session.kind.clone())
             .try_into()?)
     }
 
-    /// The one organization, with its `self` link at `path`.
+    /// The one organization, with its `self` link at `path`, and its backup times unless
+    /// the request asked for the short view (`extendedView`, from v6 on).
     fn organization(&self, input: &Input, path: &str) -> Result<types::Organization, ApiError> {
         let catalog = self.catalog();
+        let extended = extended_view(input);
+        let time = |t| extended.then(|| crate::Timestamp::from(t));
         Ok(types::Organization::builder()
-            .first_backuptime(Some(crate::Timestamp::from(catalog.first_backup)))
+            .first_backuptime(time(catalog.first_backup))
             .id(catalog.organization_id)
-            .last_backuptime(Some(crate::Timestamp::from(catalog.last_backup)))
+            .last_backuptime(time(catalog.last_backup))
             .links(self.self_links(input, path)?)
             .name(catalog.organization_name.clone())
             .type_("Office365".to_string())
@@ -50,11 +54,17 @@ impl Sim {
     }
 
     pub fn list_organizations(&self, input: &Input) -> Result<Response, ApiError> {
-        let path = format!("/v4/Organizations/{}", self.catalog().organization_id);
-        Ok(json(
-            StatusCode::OK,
-            &vec![self.organization(input, &path)?],
-        ))
+        let path = organization_path(input.version, self.catalog().organization_id);
+        let organizations = vec![self.organization(input, &path)?];
+        if input
+            .operation
+            .query_parameters(input.version)
+            .contains(&"offset")
+        {
+            // Paged from v8 on.
+            return self.organization_page(input, organizations);
+        }
+        Ok(json(StatusCode::OK, &organizations))
     }
 
     pub fn get_organization(&self, input: &Input) -> Result<Response, ApiError> {
@@ -64,22 +74,30 @@ impl Sim {
                 "Organization {id} was not found."
             )));
         }
-        let path = format!("/v4/Organizations/{id}");
+        let path = organization_path(input.version, id);
         Ok(json(StatusCode::OK, &self.organization(input, &path)?))
     }
 
     /// The organization a session explores: the one organization, whatever the session's state.
     pub fn get_restore_session_organization(&self, input: &Input) -> Result<Response, ApiError> {
         let session = self.session(input)?;
-        let path = format!("{}/Organization", session_path(session.id));
+        let id = session.id.to_string();
+        let path = path_of(
+            input.version,
+            Operation::GetRestoreSessionOrganization,
+            &[("restoreSessionId", &id)],
+        );
         Ok(json(StatusCode::OK, &self.organization(input, &path)?))
     }
 
     pub fn get_tenant_organization(&self, input: &Input) -> Result<Response, ApiError> {
-        Ok(json(
-            StatusCode::OK,
-            &self.organization(input, "/v4/Organization")?,
-        ))
+        let path = path_of(input.version, Operation::GetTenantOrganization, &[]);
+        let mut organization = self.organization(input, &path)?;
+        // From v6 on a tenant's organization (`TenantOrganization`) has no links.
+        if input.version > ApiVersion::V4 {
+            organization.links = None;
+        }
+        Ok(json(StatusCode::OK, &organization))
     }
 
     pub fn explore_organization(&self, input: &Input) -> Result<Response, ApiError> {
@@ -98,11 +116,17 @@ impl Sim {
     }
 
     fn explore(&self, input: &Input) -> Result<Response, ApiError> {
-        let action: types::ExploreAction = input.typed()?;
-        let kind = action
-            .explore
-            .type_
-            .unwrap_or(types::ExploreOptionsType::Vex);
+        let kind = if input.version == ApiVersion::V4 {
+            let action: types::ExploreAction = input.typed()?;
+            session_type(
+                action
+                    .explore
+                    .type_
+                    .unwrap_or(types::ExploreOptionsType::Vex),
+            )
+        } else {
+            super::versioned::explored_type(input)
+        };
         let session = self.shared.start_session(kind);
         Ok(json(
             StatusCode::CREATED,
@@ -129,7 +153,10 @@ impl Sim {
     }
 
     pub fn stop_restore_session(&self, input: &Input) -> Result<Response, ApiError> {
-        let _: types::StopAction = input.typed()?;
+        // v4's `{"stop": null}`; from v6 on there is no body.
+        if input.body.is_some() {
+            let _: types::StopAction = input.typed()?;
+        }
         let session = self.session(input)?;
         self.shared.stop_session(session.id);
         Ok(StatusCode::OK.into_response())
@@ -137,7 +164,8 @@ impl Sim {
 
     pub fn get_restore_device_code(&self, input: &Input) -> Result<Response, ApiError> {
         self.working_session(input)?;
-        let _: types::RestoreDeviceCodeRequest = input.typed()?;
+        let common = self.in_common_shape(input, input.operation, input.body.clone());
+        let _: types::RestoreDeviceCodeRequest = common.typed()?;
         let code = Uuid::new_v4().simple().to_string()[..9].to_ascii_uppercase();
         let url = "https://microsoft.com/devicelogin";
         let device_code: types::RestoreDeviceCode = types::RestoreDeviceCode::builder()
@@ -150,6 +178,28 @@ impl Sim {
             .try_into()?;
         Ok(json(StatusCode::OK, &device_code))
     }
+}
+
+/// The path of the organization `id` (`getOrganization`) in `version`.
+fn organization_path(version: ApiVersion, id: Uuid) -> String {
+    let id = id.to_string();
+    path_of(
+        version,
+        Operation::GetOrganization,
+        &[("organizationId", &id)],
+    )
+}
+
+/// Whether an organization is shown with its backup times: as `extendedView` says, and
+/// where it is not given, as its default says: v4 has no such parameter and shows them, from
+/// v7 on it defaults to false (v6 requires it).
+fn extended_view(input: &Input) -> bool {
+    input.query_bool("extendedView").unwrap_or_else(|| {
+        !input
+            .operation
+            .query_parameters(input.version)
+            .contains(&"extendedView")
+    })
 }
 
 /// The response's open session type for the request's closed one.

@@ -16,7 +16,8 @@ impl Sim {
     }
 
     pub fn put_vex_settings(&self, input: &Input) -> Result<Response, ApiError> {
-        let update: types::VexEmailSettingsUpdate = input.typed()?;
+        let common = self.in_common_shape(input, input.operation, input.body.clone());
+        let update: types::VexEmailSettingsUpdate = common.typed()?;
         self.shared
             .update_vex_settings(update)
             .map_err(ApiError::internal)?;

@@ -13,7 +13,10 @@ use crate::types;
 
 impl Sim {
     pub fn create_token(&self, input: &Input) -> Result<Response, ApiError> {
-        let request: types::TokenRequest = input.typed()?;
+        // From v7 on the form may carry `disable_antiforgery_token`: the simulator issues no
+        // antiforgery token either way.
+        let common = self.in_common_shape(input, input.operation, input.body.clone());
+        let request: types::TokenRequest = common.typed()?;
         let login = match request {
             types::TokenRequest::PasswordGrant(grant) => {
                 self.password_login(grant.username.as_str(), grant.password.expose())?

@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::generated::operations::ApiVersion;
 use crate::generated::types::error::ConversionError;
 use crate::types;
 
@@ -50,6 +51,26 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 
+    /// The answer in `version`'s shape: v4's and v6's `{message}` (or OAuth error), v7's with
+    /// `errorCode`, v8's with `errorCode` and `stackTrace` (null: the simulator has neither a
+    /// code for its errors nor a stack to show).
+    pub fn into_response_in(self, version: ApiVersion, oauth_errors: bool) -> Response {
+        let extra: &[&str] = match version {
+            ApiVersion::V4 | ApiVersion::V6 => &[],
+            ApiVersion::V7 => &["errorCode"],
+            ApiVersion::V8 => &["errorCode", "stackTrace"],
+        };
+        if extra.is_empty() || oauth_errors {
+            return self.into_response(oauth_errors);
+        }
+        let mut body = serde_json::Map::new();
+        body.insert("message".into(), serde_json::Value::String(self.message));
+        for name in extra {
+            body.insert((*name).to_string(), serde_json::Value::Null);
+        }
+        (self.status, axum::Json(serde_json::Value::Object(body))).into_response()
+    }
+
     /// The answer; `oauth_errors` says whether the operation's request errors (400, 408,
     /// 413) are [`types::OAuthError`]s, as the token endpoint's are.
     pub fn into_response(self, oauth_errors: bool) -> Response {
@@ -73,6 +94,13 @@ impl ApiError {
 /// A response the simulator could not build from the generated types is its own bug.
 impl From<ConversionError> for ApiError {
     fn from(error: ConversionError) -> Self {
+        Self::internal(format!("the simulator built an invalid response: {error}"))
+    }
+}
+
+/// A later version's generated type that could not be built: as for v4's.
+impl From<crate::generated::v8::types::error::ConversionError> for ApiError {
+    fn from(error: crate::generated::v8::types::error::ConversionError) -> Self {
         Self::internal(format!("the simulator built an invalid response: {error}"))
     }
 }

@@ -13,12 +13,14 @@ use uuid::Uuid;
 use super::Sim;
 use super::errors::ApiError;
 use super::routing::{BodySpec, Param, Route};
+use crate::generated::operations::{ApiVersion, Operation};
 use crate::sim::{explain, request};
 use crate::spec::Spec;
 
 pub use super::limits::BODY_LIMIT;
 
 /// A request that passed the spec's checks.
+#[derive(Debug, Clone)]
 pub struct Input {
     /// Path parameters, decoded.
     path: HashMap<String, String>,
@@ -30,6 +32,11 @@ pub struct Input {
     pub uri_path: String,
     /// `host[:port]` the client used, for links.
     pub authority: String,
+    /// The version whose route the request came in on: links, the shape of the answer and
+    /// the names of its parameters are that version's.
+    pub version: ApiVersion,
+    /// The operation of that route.
+    pub operation: Operation,
 }
 
 impl Input {
@@ -39,6 +46,10 @@ impl Input {
 
     pub fn query_str(&self, name: &str) -> Option<&str> {
         self.query.get(name).and_then(Value::as_str)
+    }
+
+    pub fn query_bool(&self, name: &str) -> Option<bool> {
+        self.query.get(name).and_then(Value::as_bool)
     }
 
     pub fn path_param(&self, name: &str) -> Result<&str, ApiError> {
@@ -156,7 +167,10 @@ impl Sim {
             body: None,
             uri_path: parts.uri.path().to_string(),
             authority,
+            version: route.version,
+            operation: route.operation,
         };
+        let spec = self.spec(route.version);
         for param in &route.params {
             let raw: Vec<&str> = if param.in_path {
                 path_values
@@ -192,8 +206,8 @@ impl Sim {
                     )));
                 }
             };
-            let value = typed_param(&self.spec, param, raw)?;
-            explain::check(&self.spec, &param.validator, &value, &param.name)
+            let value = typed_param(spec, param, raw)?;
+            explain::check(spec, &param.validator, &value, &param.name)
                 .map_err(ApiError::bad_request)?;
             if param.in_path {
                 input.path.insert(param.name.clone(), raw.to_string());
@@ -202,13 +216,14 @@ impl Sim {
             }
         }
         if let Some(spec_body) = &route.body {
-            input.body = self.read_body(spec_body, &parts, &bytes)?;
+            input.body = self.read_body(spec, spec_body, &parts, &bytes)?;
         }
         Ok(input)
     }
 
     fn read_body(
         &self,
+        spec: &Spec,
         spec_body: &BodySpec,
         parts: &Parts,
         bytes: &[u8],
@@ -253,7 +268,7 @@ impl Sim {
             }
             // Names in any case, as OWIN's form collection reads them (a name given twice in
             // two cases is refused by `normalize`).
-            request::normalize(&self.spec, &spec_body.schema, Value::Object(map), "")
+            request::normalize(spec, &spec_body.schema, Value::Object(map), "")
                 .map_err(ApiError::bad_request)?
         } else {
             let text = std::str::from_utf8(bytes)
@@ -262,11 +277,9 @@ impl Sim {
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             let value: Value = serde_json::from_str(&request::strip_trailing_commas(text))
                 .map_err(|e| ApiError::bad_request(format!("body: is not valid JSON ({e})")))?;
-            request::normalize(&self.spec, &spec_body.schema, value, "")
-                .map_err(ApiError::bad_request)?
+            request::normalize(spec, &spec_body.schema, value, "").map_err(ApiError::bad_request)?
         };
-        explain::check(&self.spec, &spec_body.validator, &value, "")
-            .map_err(ApiError::bad_request)?;
+        explain::check(spec, &spec_body.validator, &value, "").map_err(ApiError::bad_request)?;
         Ok(Some(value))
     }
 }

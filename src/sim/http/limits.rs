@@ -54,6 +54,7 @@ pub async fn read_whole_body(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let oauth = is_token_path(parts.uri.path());
+    let version = super::routing::version_of(parts.uri.path());
     let timeout = limits.read_timeout;
     match tokio::time::timeout(timeout, read(body)).await {
         Ok(Read::Whole(bytes)) => {
@@ -72,11 +73,11 @@ pub async fn read_whole_body(
                     }
                 ),
             );
-            closing(error.into_response(oauth), !drained)
+            closing(error.into_response_in(version, oauth), !drained)
         }
         Ok(Read::Failed(why)) => {
             let error = ApiError::bad_request(format!("body: cannot be read: {why}"));
-            closing(error.into_response(oauth), true)
+            closing(error.into_response_in(version, oauth), true)
         }
         Err(_) => {
             let error = ApiError::new(
@@ -86,7 +87,7 @@ pub async fn read_whole_body(
                     timeout.as_secs_f64()
                 ),
             );
-            closing(error.into_response(oauth), true)
+            closing(error.into_response_in(version, oauth), true)
         }
     }
 }
@@ -132,17 +133,17 @@ fn closing(mut response: Response, close: bool) -> Response {
     response
 }
 
-/// Whether `path` is the token endpoint's, as routing reads it (any case, one trailing
-/// slash): its errors are OAuth errors.
+/// Whether `path` is the v4 token endpoint's, as routing reads it (any case, one trailing
+/// slash): its errors are OAuth errors. From v6 on the token endpoint's errors are
+/// `{message}`, as every other route's (their specs' `RequestTimeout`, `PayloadTooLarge`).
 fn is_token_path(path: &str) -> bool {
     let path = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
-    ApiVersion::ALL
-        .into_iter()
-        .filter_map(|v| Operation::CreateToken.path(v))
-        .any(|token| path.eq_ignore_ascii_case(token))
+    Operation::CreateToken
+        .path(ApiVersion::V4)
+        .is_some_and(|token| path.eq_ignore_ascii_case(token))
 }
 
 #[cfg(test)]
@@ -169,5 +170,12 @@ mod tests {
         assert!(is_token_path("/V4/Token/"));
         assert!(!is_token_path("/v4/tokens"));
         assert!(!is_token_path("/v4/RestoreSessions"));
+    }
+
+    #[test]
+    fn only_the_v4_token_endpoint_answers_oauth_errors() {
+        for version in ["v6", "v7", "v8"] {
+            assert!(!is_token_path(&format!("/{version}/token")), "{version}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! (`crate::sim::handlers`) that changes the state and builds the response from the
 //! generated types.
 
+mod dispatch;
 pub mod errors;
 pub mod input;
 pub mod limits;
@@ -15,12 +16,31 @@ use std::sync::Arc;
 use super::data::Catalog;
 use super::state::Shared;
 use super::{RunningSimulator, SimConfig, SimError, pst, tls};
+use crate::generated::operations::ApiVersion;
 use crate::spec::Spec;
+
+impl Sim {
+    /// The spec of `version`, which serves the route being handled (the first served spec
+    /// for a version not served, which no route has).
+    pub fn spec(&self, version: ApiVersion) -> &Spec {
+        self.specs
+            .iter()
+            .find(|(v, _)| *v == version)
+            .or(self.specs.first())
+            .map(|(_, spec)| spec)
+            .expect("start refuses an empty list of versions")
+    }
+}
 
 /// The server's shared parts.
 pub struct Sim {
-    pub spec: Spec,
+    /// The spec of each served version, oldest first: its routes are checked against it.
+    pub specs: Vec<(ApiVersion, Spec)>,
+    /// The routes of every served version.
     pub routes: Vec<routing::Route>,
+    /// v4's spec, the common model: a later version's request body is read into its shape
+    /// (`crate::sim::handlers::versioned`), whether or not v4 is served.
+    pub common: Spec,
     pub shared: Arc<Shared>,
     pub scheme: &'static str,
     /// `host:port` for links when a request has no usable `Host`.
@@ -55,8 +75,30 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
             "the administrator and the tenant need different usernames".into(),
         ));
     }
-    let spec = Spec::embedded();
-    let routes = routing::routes(&spec, crate::ApiVersion::V4).map_err(SimError::Spec)?;
+    if config.restore_delay > super::MAX_RESTORE_DELAY {
+        return Err(SimError::Config(format!(
+            "the restore delay must be at most {} s, got {} ms",
+            super::MAX_RESTORE_DELAY.as_secs(),
+            config.restore_delay.as_millis()
+        )));
+    }
+    // Each served version once, oldest first.
+    let served: Vec<ApiVersion> = ApiVersion::ALL
+        .into_iter()
+        .filter(|v| config.versions.contains(v))
+        .collect();
+    if served.is_empty() {
+        return Err(SimError::Config(
+            "at least one API version must be served".into(),
+        ));
+    }
+    let mut specs = Vec::new();
+    let mut routes = Vec::new();
+    for version in served {
+        let spec = crate::spec::embedded(version);
+        routes.extend(routing::routes(&spec, version).map_err(SimError::Spec)?);
+        specs.push((version, spec));
+    }
     let requested = SocketAddr::new(config.addr, config.port);
     let listener = std::net::TcpListener::bind(requested).map_err(|source| SimError::Bind {
         addr: requested,
@@ -79,8 +121,9 @@ pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
         &config,
     ));
     let sim = Arc::new(Sim {
-        spec,
+        specs,
         routes,
+        common: crate::spec::embedded(ApiVersion::V4),
         shared: shared.clone(),
         scheme,
         authority: authority.clone(),

@@ -1,6 +1,7 @@
-//! The route table, read from the spec: one route per operation, with what its requests are
-//! checked against; the case-insensitive matching of literal path segments that the v4
-//! server does; and the dispatch of an operation to its handler.
+//! The route table, read from each served version's spec: one route per operation, with what
+//! its requests are checked against; and the case-insensitive matching of literal path
+//! segments that the v4 server does. The dispatch of an operation to its handler is in
+//! [`super::dispatch`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +15,6 @@ use serde_json::Value;
 
 use super::Sim;
 use super::errors::ApiError;
-use super::input::Input;
 use crate::generated::operations::{ApiVersion, Operation};
 use crate::sim::state::LoginKind;
 use crate::spec::{Parameter, SchemaValidator, Spec};
@@ -64,6 +64,9 @@ pub struct Route {
     pub oauth_errors: bool,
     /// The only kind of login the operation serves (`x-vbo-login`); `None`: both.
     pub login: Option<LoginKind>,
+    /// The one success status the spec declares, which the answer is given with (v8's sends
+    /// answer 204 where v4's answer 200); `None` where it declares several or none.
+    pub success: Option<axum::http::StatusCode>,
 }
 
 /// The extension that restricts an operation to one kind of login.
@@ -101,10 +104,20 @@ pub fn routes(spec: &Spec, version: ApiVersion) -> Result<Vec<Route>, String> {
             Some(body) => Some(body_spec(spec, id, body)?),
             None => None,
         };
-        // The simulator is a v4 server: where the 400 is OAuthError, or a oneOf whose first
-        // (v4) variant is, it answers OAuth errors.
-        let oauth_errors = op
-            .responses(spec)
+        // Where the 400 is OAuthError, or a oneOf whose first (v4) variant is, the route
+        // answers OAuth errors (v4's token endpoint); later versions' are `{message}`.
+        let responses = op.responses(spec);
+        let successes: Vec<axum::http::StatusCode> = responses
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .filter_map(|(status, _)| status.parse::<u16>().ok())
+            .filter_map(|status| axum::http::StatusCode::from_u16(status).ok())
+            .collect();
+        let success = match successes.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        let oauth_errors = responses
             .into_iter()
             .find(|(status, _)| *status == "400")
             .and_then(|(_, r)| r.pointer("/content/application~1json/schema"))
@@ -131,6 +144,7 @@ pub fn routes(spec: &Spec, version: ApiVersion) -> Result<Vec<Route>, String> {
             body,
             oauth_errors,
             login,
+            success,
         });
     }
     Ok(out)
@@ -175,66 +189,6 @@ fn body_spec(spec: &Spec, id: &str, body: &Value) -> Result<BodySpec, String> {
             .and_then(Value::as_bool)
             .unwrap_or(false),
     })
-}
-
-impl Sim {
-    /// Hands a checked request to the handler of its operation. The match is exhaustive: an
-    /// operation the spec adds does not compile until it has a handler here.
-    async fn dispatch(self: &Arc<Self>, route: &Route, input: Input) -> Result<Response, ApiError> {
-        match route.operation {
-            Operation::CreateToken => self.create_token(&input),
-            Operation::ListOrganizations => self.list_organizations(&input),
-            Operation::GetOrganization => self.get_organization(&input),
-            Operation::GetRestoreSessionOrganization => {
-                self.get_restore_session_organization(&input)
-            }
-            Operation::GetMailboxFolder => self.get_mailbox_folder(&input),
-            Operation::PerformMailboxFolderAction => {
-                self.blocking(input, Sim::perform_folder_action).await
-            }
-            Operation::ExploreOrganization => self.explore_organization(&input),
-            Operation::GetTenantOrganization => self.get_tenant_organization(&input),
-            Operation::ExploreTenantOrganization => self.explore_tenant_organization(&input),
-            Operation::ListRestoreSessions => self.list_restore_sessions(&input),
-            Operation::GetRestoreSession => self.get_restore_session(&input),
-            Operation::StopRestoreSession => self.stop_restore_session(&input),
-            Operation::GetRestoreDeviceCode => self.get_restore_device_code(&input),
-            Operation::ListMailboxes => self.list_mailboxes(&input),
-            Operation::GetMailbox => self.get_mailbox(&input),
-            Operation::PerformMailboxAction => {
-                self.blocking(input, Sim::perform_mailbox_action).await
-            }
-            Operation::ListMailboxFolders => self.list_mailbox_folders(&input),
-            Operation::ListMailboxItems => self.list_mailbox_items(&input),
-            Operation::GetMailboxItem => self.get_mailbox_item(&input),
-            Operation::PerformMailboxItemAction => self.blocking(input, Sim::perform_action).await,
-            Operation::PerformMailboxItemsAction => {
-                self.blocking(input, Sim::perform_items_action).await
-            }
-            Operation::GetVexEmailSettings => self.get_vex_settings(),
-            Operation::PutVexEmailSettings => self.put_vex_settings(&input),
-            // Served from v6 on; the simulator mounts only v4's spec so far.
-            other => Err(ApiError::internal(format!(
-                "{other} of {} is not simulated yet",
-                route.version
-            ))),
-        }
-    }
-}
-
-impl Sim {
-    /// Runs an action's handler on the blocking pool: laying out the PST of a large mailbox
-    /// takes seconds of CPU, which must not hold up a runtime worker and the requests on it.
-    async fn blocking(
-        self: &Arc<Self>,
-        input: Input,
-        handler: fn(&Sim, &Input) -> Result<Response, ApiError>,
-    ) -> Result<Response, ApiError> {
-        let sim = Arc::clone(self);
-        tokio::task::spawn_blocking(move || handler(&sim, &input))
-            .await
-            .map_err(|e| ApiError::internal(format!("the action's handler failed: {e}")))?
-    }
 }
 
 /// The spec's paths, split for matching.
@@ -328,7 +282,7 @@ fn method_not_allowed(request: &Request, allow: &str) -> Response {
             request.method()
         ),
     )
-    .into_response(false);
+    .into_response_in(version_of(request.uri().path()), false);
     if let Ok(value) = axum::http::HeaderValue::from_str(allow) {
         response
             .headers_mut()
@@ -338,11 +292,21 @@ fn method_not_allowed(request: &Request, allow: &str) -> Response {
 }
 
 async fn not_found(request: Request) -> Response {
+    let path = request.uri().path();
     ApiError::not_found(format!(
-        "No HTTP resource was found that matches the request URI '{}'.",
-        request.uri().path()
+        "No HTTP resource was found that matches the request URI '{path}'."
     ))
-    .into_response(false)
+    .into_response_in(version_of(path), false)
+}
+
+/// The version a path's first segment names (`/v7/...`), for the shape of an error that no
+/// route answers; v4 for any other path.
+pub(super) fn version_of(path: &str) -> ApiVersion {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    ApiVersion::ALL
+        .into_iter()
+        .find(|v| v.prefix().eq_ignore_ascii_case(first))
+        .unwrap_or(ApiVersion::V4)
 }
 
 /// The app: one route per operation, behind the case-insensitive path rewrite.
@@ -358,7 +322,7 @@ pub fn app(sim: Arc<Sim>, limits: super::limits::Limits) -> Result<Router, Strin
                 Ok(input) => sim.dispatch(route, input).await,
                 Err(error) => Err(error),
             };
-            result.unwrap_or_else(|error| error.into_response(route.oauth_errors))
+            result.unwrap_or_else(|error| error.into_response_in(route.version, route.oauth_errors))
         };
         let methods = by_path.remove(&route.path).unwrap_or_default();
         by_path.insert(route.path.clone(), methods.on(filter, handler));
