@@ -21,11 +21,9 @@ pub async fn run(
 ) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", args.out.display())))?;
-    // The demo runs against v4, as it always has: the client's explore does not write v6's
-    // spelling yet (`dateTime`, `Vex`), and refuses v4's for v6 on before sending it.
+    // The simulator serves every version; the client speaks the one asked for (Auto: v8).
     let config = SimConfig {
         pst_size: args.pst_size,
-        versions: vec![vbo365::ApiVersion::V4],
         ..SimConfig::default()
     };
     let sim = Simulator::start(config)
