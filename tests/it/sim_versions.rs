@@ -694,6 +694,19 @@ async fn explores_and_errors_have_each_versions_shape() {
         };
         assert_eq!(keys, expected, "{version}: {}", error.body);
     }
+    // v8's administrator explore takes a repository, which must be a GUID.
+    let token = s.token(ApiVersion::V8).await;
+    let path = Sim::path(
+        ApiVersion::V8,
+        Operation::ExploreOrganization,
+        &[("organizationId", &org)],
+    );
+    for (repository, status) in [(json!(""), 400), (json!(uuid::Uuid::new_v4()), 201)] {
+        let body = json!({"type": "Vex", "repositoryId": repository});
+        let answer = s.call(&token, Method::POST, &path, Some(body)).await;
+        assert_eq!(answer.status, status, "{repository}: {}", answer.body);
+    }
+
     let token = s.token(ApiVersion::V4).await;
     let sessions = s.get(&token, "/v4/RestoreSessions?limit=100").await;
     let listed = ids(&sessions.body["results"], "id");

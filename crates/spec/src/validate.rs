@@ -36,6 +36,16 @@ impl SchemaValidator {
 impl Spec {
     /// Compiles an OpenAPI schema of this document into a JSON Schema validator.
     pub fn validator(&self, schema: &Value) -> Result<SchemaValidator, String> {
+        self.compile(schema, false)
+    }
+
+    /// [`Spec::validator`] that also checks OpenAPI's `uuid` format, which draft 4 does not
+    /// define, as the generated types read it.
+    pub fn validator_checking_uuids(&self, schema: &Value) -> Result<SchemaValidator, String> {
+        self.compile(schema, true)
+    }
+
+    fn compile(&self, schema: &Value, uuids: bool) -> Result<SchemaValidator, String> {
         let components: Map<String, Value> = self
             .document()
             .pointer("/components/schemas")
@@ -50,8 +60,11 @@ impl Spec {
             "components".into(),
             serde_json::json!({ "schemas": components }),
         );
-        jsonschema::draft4::options()
-            .should_validate_formats(true)
+        let mut options = jsonschema::draft4::options().should_validate_formats(true);
+        if uuids {
+            options = options.with_format("uuid", |text: &str| uuid::Uuid::parse_str(text).is_ok());
+        }
+        options
             .build(&Value::Object(root))
             .map(|validator| SchemaValidator { validator })
             .map_err(|e| format!("the schema does not compile: {e}"))

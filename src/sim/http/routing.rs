@@ -96,12 +96,12 @@ pub fn routes(spec: &Spec, version: ApiVersion) -> Result<Vec<Route>, String> {
             });
         let mut params = Vec::new();
         for parameter in &op.parameters {
-            if let Some(param) = param(spec, id, parameter)? {
+            if let Some(param) = param(spec, version, id, parameter)? {
                 params.push(param);
             }
         }
         let body = match op.request_body(spec) {
-            Some(body) => Some(body_spec(spec, id, body)?),
+            Some(body) => Some(body_spec(spec, version, id, body)?),
             None => None,
         };
         // Where the 400 is OAuthError, or a oneOf whose first (v4) variant is, the route
@@ -151,15 +151,19 @@ pub fn routes(spec: &Spec, version: ApiVersion) -> Result<Vec<Route>, String> {
 }
 
 /// A path or query parameter of operation `id`; `None` for the other locations.
-fn param(spec: &Spec, id: &str, param: &Parameter<'_>) -> Result<Option<Param>, String> {
+fn param(
+    spec: &Spec,
+    version: ApiVersion,
+    id: &str,
+    param: &Parameter<'_>,
+) -> Result<Option<Param>, String> {
     let name = param.name;
     if param.location != "path" && param.location != "query" {
         return Ok(None);
     }
     let schema = param.schema().cloned().unwrap_or(Value::Bool(true));
-    let validator = spec
-        .validator(&schema)
-        .map_err(|e| format!("{id}: parameter {name}: {e}"))?;
+    let validator =
+        validator(spec, version, &schema).map_err(|e| format!("{id}: parameter {name}: {e}"))?;
     Ok(Some(Param {
         name: name.to_string(),
         in_path: param.location == "path",
@@ -169,17 +173,26 @@ fn param(spec: &Spec, id: &str, param: &Parameter<'_>) -> Result<Option<Param>, 
     }))
 }
 
+/// The validator of `schema` for `version`'s routes: from v6 on it checks the `uuid` format
+/// too (v4's keeps its answers: its ids are checked, and named, by the handlers).
+fn validator(spec: &Spec, version: ApiVersion, schema: &Value) -> Result<SchemaValidator, String> {
+    if version == ApiVersion::V4 {
+        spec.validator(schema)
+    } else {
+        spec.validator_checking_uuids(schema)
+    }
+}
+
 /// The request body of operation `id`.
-fn body_spec(spec: &Spec, id: &str, body: &Value) -> Result<BodySpec, String> {
+fn body_spec(spec: &Spec, version: ApiVersion, id: &str, body: &Value) -> Result<BodySpec, String> {
     let (media_type, media) = body
         .get("content")
         .and_then(Value::as_object)
         .and_then(|c| c.iter().next())
         .ok_or_else(|| format!("{id}: the request body has no content"))?;
     let schema = media.get("schema").cloned().unwrap_or(Value::Bool(true));
-    let validator = spec
-        .validator(&schema)
-        .map_err(|e| format!("{id}: request body: {e}"))?;
+    let validator =
+        validator(spec, version, &schema).map_err(|e| format!("{id}: request body: {e}"))?;
     Ok(BodySpec {
         media_type: media_type.clone(),
         schema,
