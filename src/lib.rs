@@ -1,8 +1,9 @@
-//! A client for the Veeam Backup for Microsoft Office 365 (VBO) REST API v4 mailbox-item
-//! actions: export to PST, restore, send and save as MSG.
+//! A client for the Veeam Backup for Microsoft Office 365 (VBO) REST API mailbox-item
+//! actions: export to PST, restore, send and save as MSG, with one typed API over the
+//! versions servers serve: v4, v6, v7 and v8 ([`ApiVersion`], [`VersionChoice`]).
 //!
-//! The client is generated at build time from `openapi/vbo-v4.yaml` ([`generated`]); this
-//! crate adds a thin typed layer: validated actions whose outcome type follows from the action
+//! The clients are generated at build time from `openapi/vbo-v<N>.yaml`, one per version
+//! ([`generated`]); this crate adds a thin typed layer: validated actions whose outcome type follows from the action
 //! ([`ItemAction`]; [`Action`] and [`ActionOutcome`] at run time), one [`Error`] type, and secrets that never print.
 //!
 #![doc = include_str!("guide.md")]

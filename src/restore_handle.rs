@@ -25,15 +25,21 @@ pub struct WaitPolicy {
     pub max_delay: Duration,
     /// How long to wait in all before giving up (the restore goes on on the server).
     pub timeout: Duration,
+    /// How long statistics that count no item at all (a total of 0) are taken for "not
+    /// counted yet"; past it the restore is taken to have had nothing to restore (an empty
+    /// folder). The server has no "finished" flag to tell the two apart.
+    pub empty_after: Duration,
 }
 
 impl Default for WaitPolicy {
-    /// 200 ms, doubling up to 5 s, for at most 1 hour.
+    /// 200 ms, doubling up to 5 s, for at most 1 hour; nothing counted for 30 s is nothing
+    /// to restore.
     fn default() -> Self {
         Self {
             first_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(5),
             timeout: Duration::from_secs(3600),
+            empty_after: Duration::from_secs(30),
         }
     }
 }
@@ -112,17 +118,28 @@ impl RestoreHandle {
         let mut delay = policy.first_delay;
         loop {
             let call = Call::new(Operation::GetRestoreStatistics).path("restoreSessionId", session);
-            let response = self.client.send_call(version, call).await?;
+            let response = self.client.send_call(version, call).await.map_err(|e| {
+                e.with_context(format!(
+                    "the restore was accepted and runs in session {session}; its statistics \
+                     could not be asked for"
+                ))
+            })?;
             let status = response.status();
-            let statistics =
-                poll_statistics(version, self.action, response, self.client.idle_timeout())
-                    .await
-                    .map_err(|e| {
-                        e.with_context(format!(
+            let empty_is_final = started.elapsed() >= policy.empty_after;
+            let statistics = poll_statistics(
+                version,
+                self.action,
+                response,
+                self.client.idle_timeout(),
+                empty_is_final,
+            )
+            .await
+            .map_err(|e| {
+                e.with_context(format!(
                     "the restore was accepted and runs in session {session}; its statistics \
                      could not be read ({status})"
                 ))
-                    })?;
+            })?;
             if let Some(restored) = statistics {
                 return Ok(restored);
             }
@@ -173,6 +190,7 @@ async fn poll_statistics(
     action: ActionKind,
     response: reqwest::Response,
     idle_timeout: Option<Duration>,
+    empty_is_final: bool,
 ) -> Result<Option<Restored>, Error> {
     const OPERATION: Operation = Operation::GetRestoreStatistics;
     if !response.status().is_success() {
@@ -193,18 +211,19 @@ async fn poll_statistics(
                     ))
                     .with_operation(OPERATION)
                 })?;
-            Ok(finished(action, statistics))
+            Ok(finished(action, statistics, empty_is_final))
         }
         other => Err(Error::unsupported(OPERATION, other)),
     }
 }
 
 /// The outcome of a v8 restore once its statistics account for every item: `None` while
-/// items are left, and while the total is 0 (a restore acts on at least one item, so the
-/// server has not counted them yet).
+/// items are left, and while the total is 0 unless `empty_is_final` (at first a total of 0
+/// means that the server has not counted the items yet).
 fn finished(
     action: ActionKind,
     statistics: crate::generated::v8::types::RestoreSessionStatistics,
+    empty_is_final: bool,
 ) -> Option<Restored> {
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let total = count(statistics.total_items_count);
@@ -213,7 +232,7 @@ fn finished(
         count(statistics.failed_items_count),
         count(statistics.skipped_items_count),
     );
-    if total == 0 || restored + failed + skipped < total {
+    if (total == 0 && !empty_is_final) || restored + failed + skipped < total {
         return None;
     }
     Some(Restored {

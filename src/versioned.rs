@@ -234,7 +234,27 @@ impl Client {
         let mut path = template.to_string();
         for (name, value) in &call.path {
             crate::path::check_segment(name, value)?;
-            path = path.replace(&format!("{{{name}}}"), &crate::path::encode_segment(value));
+            let placeholder = format!("{{{name}}}");
+            if !path.contains(&placeholder) {
+                return Err(Error::invalid(
+                    *name,
+                    format!("is not a path parameter of {version} {}", operation.id()),
+                ));
+            }
+            path = path.replace(&placeholder, &crate::path::encode_segment(value));
+        }
+        if let Some(missing) = path
+            .split('{')
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+        {
+            return Err(Error::invalid(
+                missing,
+                format!(
+                    "is a path parameter of {version} {} and was not given",
+                    operation.id()
+                ),
+            ));
         }
         let base = self.base_url();
         let mut url = reqwest::Url::parse(&format!("{base}{path}"))

@@ -27,7 +27,7 @@ Secrets never go on the command line: the password comes from VBO_PASSWORD,
 (VBO_EXCHANGE_PASSWORD, VBO_APP_CERT_PASSWORD, VBO_SMTP_PASSWORD).";
 
 /// Export, restore, send and save mailbox items of Veeam Backup for Microsoft Office 365
-/// through its REST API v4.
+/// through its REST API (v4, v6, v7 and v8).
 #[derive(Debug, Parser)]
 #[command(name = "vbo", version, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
@@ -160,7 +160,7 @@ pub enum Command {
     Vex(VexCommand),
     /// Get a device code to restore with modern authentication
     DeviceCode(DeviceCodeArgs),
-    /// Run the embedded simulator of a VBO v4 server
+    /// Run the embedded simulator of a VBO server (API v4, v6, v7 and v8)
     ///
     /// It serves API v4, v6, v7 and v8 at once, each from its own spec, over the same data;
     /// `--api-version v6` (or VBO_API_VERSION) serves that version alone, and the routes of

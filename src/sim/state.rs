@@ -361,7 +361,13 @@ impl Shared {
 
     /// Sends a message, or says which VEX email setting is missing. `to`/`from` of `None`
     /// mean the item's mailbox and the settings' sender.
-    pub fn send(&self, mut message: SentMessage, use_settings_sender: bool) -> Result<(), String> {
+    /// The refusal names the settings' route in `version`.
+    pub fn send(
+        &self,
+        mut message: SentMessage,
+        use_settings_sender: bool,
+        version: ApiVersion,
+    ) -> Result<(), String> {
         let mut state = self.lock();
         let vex = &state.vex.settings;
         let mut missing = Vec::new();
@@ -382,8 +388,8 @@ impl Shared {
             return Err(format!(
                 "The VEX email settings are not configured ({}); configure them with {} {} before sending.",
                 missing.join(", "),
-                put.method(ApiVersion::V4).unwrap_or_default(),
-                put.path(ApiVersion::V4).unwrap_or_default()
+                put.method(version).unwrap_or_default(),
+                put.path(version).unwrap_or_default()
             ));
         }
         if use_settings_sender {

@@ -77,6 +77,8 @@ mod sim_transport;
 #[cfg(feature = "sim")]
 mod sim_versions;
 #[cfg(feature = "sim")]
+mod sim_versions_shapes;
+#[cfg(feature = "sim")]
 mod tenants;
 #[cfg(feature = "sim")]
 mod v4_portal;

@@ -309,3 +309,168 @@ async fn a_later_restore_with_a_certificate_needs_its_impersonation_account_and_
     }
     assert_eq!(server.requests().len(), 1, "only the login was sent");
 }
+
+/// A v8 server whose restore answers `{sessionId}` and whose statistics answer `polls` in
+/// turn (the last one from then on).
+async fn v8_restoring(polls: &'static [&'static str]) -> CaptureServer {
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    CaptureServer::start_with(move |request| {
+        if request.target.ends_with("/token") {
+            return Reply::json(200, &token_json("access", "refresh", 3600));
+        }
+        if request.method == "POST" && request.target.ends_with("/restore") {
+            return Reply::json(
+                200,
+                r#"{"sessionId":"7f1d2c3b-4a5e-4f60-8a9b-0c1d2e3f4a5b"}"#,
+            );
+        }
+        if request.target.ends_with("/Statistics") {
+            let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Reply::json(200, polls[n.min(polls.len() - 1)]);
+        }
+        Reply::json(404, r#"{"message":"not here"}"#)
+    })
+    .await
+}
+
+const RUNNING: &str = r#"{"totalItemsCount":1,"restoredItemsCount":0,"failedItemsCount":0,"skippedItemsCount":0,"items":[]}"#;
+const DONE: &str = r#"{"totalItemsCount":1,"restoredItemsCount":1,"failedItemsCount":0,"skippedItemsCount":0,"warnings":["slow"],"errors":[],"items":[]}"#;
+const NOTHING: &str = r#"{"totalItemsCount":0,"restoredItemsCount":0,"failedItemsCount":0,"skippedItemsCount":0,"items":[]}"#;
+
+fn quick(timeout_ms: u64, empty_after_ms: u64) -> vbo365::WaitPolicy {
+    vbo365::WaitPolicy {
+        first_delay: std::time::Duration::from_millis(5),
+        max_delay: std::time::Duration::from_millis(20),
+        timeout: std::time::Duration::from_millis(timeout_ms),
+        empty_after: std::time::Duration::from_millis(empty_after_ms),
+    }
+}
+
+#[tokio::test]
+async fn a_v8_restore_is_a_handle_whose_wait_polls_until_every_item_is_counted() {
+    let server = v8_restoring(&[NOTHING, RUNNING, RUNNING, DONE]).await;
+    let client = client(&server, ApiVersion::V8);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
+    let handle = client
+        .start_restore(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        handle.session_id().unwrap().to_string(),
+        "7f1d2c3b-4a5e-4f60-8a9b-0c1d2e3f4a5b"
+    );
+    let restored = handle.wait_with(quick(10_000, 10_000)).await.unwrap();
+    assert_eq!(restored.restored_items(), 1);
+    assert_eq!(restored.restored_count(), Some(1));
+    assert_eq!(restored.warnings(), ["slow"]);
+    assert!(restored.is_complete());
+    let polls = server
+        .requests()
+        .iter()
+        .filter(|r| r.target.ends_with("/Statistics"))
+        .count();
+    assert_eq!(
+        polls, 4,
+        "a total of 0 and the running counts are not the end"
+    );
+    let restores = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.target.ends_with("/restore"))
+        .count();
+    assert_eq!(restores, 1, "the restore is sent once");
+}
+
+#[tokio::test]
+async fn a_v8_restore_that_never_finishes_says_it_may_still_run() {
+    let server = v8_restoring(&[RUNNING]).await;
+    let client = client(&server, ApiVersion::V8);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
+    let handle = client
+        .start_restore(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap();
+    let error = handle.wait_with(quick(200, 100)).await.unwrap_err();
+    assert!(error.may_have_reached_server(), "{error:?}");
+    assert!(
+        error.to_string().contains("may still be running"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_v8_restore_that_counts_nothing_for_long_enough_had_nothing_to_restore() {
+    let server = v8_restoring(&[NOTHING]).await;
+    let client = client(&server, ApiVersion::V8);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
+    let handle = client
+        .start_restore(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap();
+    let restored = handle.wait_with(quick(5_000, 50)).await.unwrap();
+    assert_eq!(restored.restored_items(), 0);
+    assert_eq!(restored.failed_items(), 0);
+}
+
+#[tokio::test]
+async fn before_v8_a_restore_handle_holds_its_statistics_at_once() {
+    let server = CaptureServer::start_with(|request| {
+        if request.target.ends_with("/token") {
+            return Reply::json(200, &token_json("access", "refresh", 3600));
+        }
+        Reply::json(
+            200,
+            r#"{"createdItemsCount":1,"mergedItemsCount":0,"failedItemsCount":0,"skippedItemsCount":0}"#,
+        )
+    })
+    .await;
+    let client = client(&server, ApiVersion::V7);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
+    let handle = client
+        .start_restore(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap();
+    assert_eq!(handle.session_id(), None);
+    let restored = handle.wait().await.unwrap();
+    assert_eq!(restored.restored_items(), 1);
+    assert_eq!(server.requests().len(), 2, "login and the restore, no poll");
+    let error = client
+        .start_restore(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &Action::save_to_msg(),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.is_invalid());
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "a non-restore is refused unsent"
+    );
+}

@@ -210,6 +210,7 @@ impl Sim {
                 })
             }
             types::MailboxItemAction::SendtoDefaultaddress(_) => self.send(
+                input.version,
                 items,
                 Letter {
                     to: mailbox.email.clone(),
@@ -227,7 +228,7 @@ impl Sim {
                     subject: options.subject,
                     text: options.text,
                 };
-                self.send(items, letter, settings_sender)
+                self.send(input.version, items, letter, settings_sender)
             }
         }
     }
@@ -275,6 +276,7 @@ impl Sim {
     /// Sends one message with every item attached as an MSG file.
     fn send(
         &self,
+        version: crate::ApiVersion,
         items: &[&ItemData],
         letter: Letter,
         use_settings_sender: bool,
@@ -301,7 +303,7 @@ impl Sim {
             attachments,
         };
         self.shared
-            .send(message, use_settings_sender)
+            .send(message, use_settings_sender, version)
             .map_err(ApiError::bad_request)?;
         // The v4 server answers a send with 200 and no body (and no Content-Type).
         Ok(StatusCode::OK.into_response())
