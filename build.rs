@@ -125,12 +125,15 @@ fn run(dir: &Path, out_dir: &Path) -> Result<(), String> {
         .iter()
         .map(|v| {
             let (label, variant) = (&v.label, v.label.to_ascii_uppercase());
-            format!("operations::ApiVersion::{variant} => &{label}::wire::SPELLING,\n")
+            format!(
+                "operations::ApiVersion::{variant} => {label}::wire::body_spelling(operation),\n"
+            )
         })
         .collect();
     modules.push_str(&format!(
-        "/// `SPELLING` of `version`'s wire module.\n\
-         pub fn spelling(version: operations::ApiVersion) -> &'static crate::versioned::Spelling {{\n\
+        "/// `body_spelling` of `version`'s wire module: how the body of `operation` spells what\n\
+         /// it holds there.\n\
+         pub fn body_spelling(version: operations::ApiVersion, operation: operations::Operation) -> Option<crate::versioned::Spelling> {{\n\
          match version {{\n{spellings}}}\n}}\n"
     ));
     modules.push_str(&format!(

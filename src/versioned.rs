@@ -90,13 +90,16 @@ pub(crate) fn body_for(
     body: &Value,
 ) -> Result<Option<Value>, Error> {
     let field = operation.id();
-    let spelling = crate::generated::spelling(version);
+    let Some(spelling) = crate::generated::body_spelling(version, operation) else {
+        return Ok(None);
+    };
     let body = &spelling.respell(body.clone());
     if let Some(unknown) = unknown_property(body, spelling.names, "") {
         return Err(Error::invalid(
             unknown.trim_start_matches('.'),
             format!(
-                "is not part of API {version} (see {}); leave it out with this server",
+                "is not part of {version} {} (see {}); leave it out with this server",
+                operation.id(),
                 version.spec_file()
             ),
         ));
@@ -129,12 +132,15 @@ pub(crate) fn body_for(
     Ok(Some(written))
 }
 
-/// How a version spells property names and enum values (`SPELLING` of each version's wire
-/// module, from its spec).
+/// How an operation's request body spells property names and enum values in a version
+/// (`body_spelling` of each version's wire module, from its spec).
 #[derive(Debug)]
 pub struct Spelling {
     /// Every property name of the spec's schemas.
     pub names: &'static [&'static str],
+    /// (v4's name, this version's) of the properties that v4 names otherwise
+    /// (`x-vbo-v4-name`: v6's `contentKeyword` was v4's `contentKeywords`).
+    pub renames: &'static [(&'static str, &'static str)],
     /// The values of each string enum, by the name of the property that holds it.
     pub enums: &'static [(&'static str, &'static [&'static str])],
 }
@@ -160,7 +166,10 @@ impl Spelling {
                 object
                     .into_iter()
                     .map(|(key, value)| {
-                        let key = same(self.names, &key).map_or(key, str::to_string);
+                        let key = match self.renames.iter().find(|(v4, _)| *v4 == key) {
+                            Some((_, renamed)) => renamed.to_string(),
+                            None => same(self.names, &key).map_or(key, str::to_string),
+                        };
                         let value = match (value, self.enums.iter().find(|(n, _)| *n == key)) {
                             (Value::String(text), Some((_, values))) => {
                                 Value::String(same(values, &text).map_or(text, str::to_string))

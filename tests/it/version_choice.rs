@@ -186,7 +186,7 @@ async fn restore_extras_are_refused_by_v4_before_anything_is_sent() {
         error.field(),
         Some("restoretoOriginallocation.impersonationAccountName")
     );
-    assert!(error.to_string().contains("not part of API v4"), "{error}");
+    assert!(error.to_string().contains("not part of v4"), "{error}");
     assert_eq!(server.requests().len(), 1, "only the login was sent");
 }
 
@@ -472,5 +472,31 @@ async fn before_v8_a_restore_handle_holds_its_statistics_at_once() {
         server.requests().len(),
         2,
         "a non-restore is refused unsent"
+    );
+}
+
+#[tokio::test]
+async fn a_property_a_later_version_renamed_goes_under_its_new_name() {
+    let (server, client) = logged_in(ApiVersion::V6).await;
+    let body = vbo365::types::MailboxItemAction::ExportToPst(vbo365::types::ExportToPstOptions {
+        content_keywords: Some("invoice".into()),
+        enable_pst_size_limit: Some(false),
+        pst_size_limit_bytes: None,
+    });
+    let action = ExportToPst::try_from(Action::try_from(body).unwrap()).unwrap();
+    // The recording server answers 401: what matters is what was sent.
+    let _ = client
+        .perform_on_mailbox(SESSION.parse().unwrap(), MAILBOX.parse().unwrap(), &action)
+        .await;
+    let sent = server
+        .requests()
+        .into_iter()
+        .find(|r| r.target.ends_with("/exportToPst"))
+        .expect("the export was sent");
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"contentKeyword": "invoice", "enablePstSizeLimit": false}),
+        "v6 spells v4's contentKeywords in the singular (x-vbo-v4-name)"
     );
 }

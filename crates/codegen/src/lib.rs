@@ -7,6 +7,7 @@
 //! - [`table::generate`]: the cross-version operation and action table (`table.rs`).
 
 pub mod open_enum;
+mod spelling;
 pub mod table;
 pub mod view;
 mod wire;

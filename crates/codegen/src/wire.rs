@@ -52,7 +52,7 @@ pub fn generate(
     }
     let calls = calls(client, &ops)?;
     let bodies = bodies(client, &ops);
-    let spelling = spelling(spec);
+    let spelling = crate::spelling::generate(spec, &ops_with_bodies(spec));
     let components = components(spec, types);
     let tokens = quote! {
         #[allow(unused_imports)]
@@ -222,76 +222,27 @@ fn bodies(client: &syn::File, ops: &[Op]) -> TokenStream {
     }
 }
 
-/// `SPELLING`: every property name of the spec's component schemas, and the values of each
-/// string enum by the name of the property that holds it, so that a body built in v4's
-/// spelling is written in this version's (`datetime` is `dateTime` from v6 on, `vex` is
-/// `Vex`).
-fn spelling(spec: &openapiv3::OpenAPI) -> TokenStream {
-    use std::collections::BTreeMap;
-    let schemas = spec.components.as_ref().map(|c| &c.schemas);
-    let resolve =
-        |schema: &openapiv3::ReferenceOr<Box<openapiv3::Schema>>| -> Option<openapiv3::Schema> {
-            match schema {
-                openapiv3::ReferenceOr::Item(schema) => Some((**schema).clone()),
-                openapiv3::ReferenceOr::Reference { reference } => reference
-                    .strip_prefix("#/components/schemas/")
-                    .and_then(|name| schemas?.get(name)?.as_item().cloned()),
-            }
+/// Each operation's id and request body schema (its first media type's).
+fn ops_with_bodies(
+    spec: &openapiv3::OpenAPI,
+) -> Vec<(String, openapiv3::ReferenceOr<openapiv3::Schema>)> {
+    let mut out = Vec::new();
+    for item in spec.paths.paths.values() {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
         };
-    let mut names = std::collections::BTreeSet::new();
-    let mut enums: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
-    // Inline schemas too (the variants of v4's action bodies are inline objects).
-    let mut pending: Vec<openapiv3::Schema> = schemas
-        .into_iter()
-        .flat_map(|s| s.values())
-        .filter_map(|s| s.as_item().cloned())
-        .collect();
-    while let Some(schema) = pending.pop() {
-        match &schema.schema_kind {
-            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
-                for (name, property) in &object.properties {
-                    names.insert(name.clone());
-                    if let openapiv3::ReferenceOr::Item(inline) = property {
-                        pending.push((**inline).clone());
-                    }
-                    if let Some(openapiv3::Schema {
-                        schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(string)),
-                        ..
-                    }) = resolve(property)
-                    {
-                        let values = string.enumeration.iter().flatten().cloned();
-                        enums.entry(name.clone()).or_default().extend(values);
-                    }
-                }
+        for (_, operation) in item.iter() {
+            let (Some(id), Some(openapiv3::ReferenceOr::Item(body))) =
+                (&operation.operation_id, &operation.request_body)
+            else {
+                continue;
+            };
+            if let Some(schema) = body.content.values().next().and_then(|m| m.schema.clone()) {
+                out.push((id.clone(), schema));
             }
-            openapiv3::SchemaKind::Type(openapiv3::Type::Array(array)) => {
-                if let Some(openapiv3::ReferenceOr::Item(items)) = &array.items {
-                    pending.push((**items).clone());
-                }
-            }
-            openapiv3::SchemaKind::OneOf { one_of: list }
-            | openapiv3::SchemaKind::AllOf { all_of: list }
-            | openapiv3::SchemaKind::AnyOf { any_of: list } => {
-                pending.extend(list.iter().filter_map(|s| s.as_item().cloned()));
-            }
-            _ => {}
         }
     }
-    let names = names.iter();
-    let enums = enums
-        .iter()
-        .filter(|(_, values)| !values.is_empty())
-        .map(|(name, values)| {
-            let values = values.iter();
-            quote!((#name, &[#(#values),*]))
-        });
-    quote! {
-        /// How this version spells what its bodies hold.
-        pub const SPELLING: crate::versioned::Spelling = crate::versioned::Spelling {
-            names: &[#(#names),*],
-            enums: &[#(#enums),*],
-        };
-    }
+    out
 }
 
 /// `T` of `fn body<V>(..) where V: TryInto<T>`.

@@ -119,11 +119,15 @@ impl Sim {
         let (scope, key) = action_of(input.version, input.operation).ok_or_else(unknown)?;
         let common = action_route(ApiVersion::V4, scope, key).ok_or_else(unknown)?;
         let mut options = input.body.clone().unwrap_or(Value::Null);
-        if let Value::Object(object) = &mut options
-            && let Some(keyword) = object.remove("contentKeyword")
-        {
-            // The mailbox and folder exports spell v4's `contentKeywords` in the singular.
-            object.insert("contentKeywords".into(), keyword);
+        if let Value::Object(object) = &mut options {
+            // Properties that v4 names otherwise, as the version's spec says
+            // (`x-vbo-v4-name`: the mailbox and folder exports' `contentKeyword`).
+            let spelling = crate::generated::body_spelling(input.version, input.operation);
+            for (v4, renamed) in spelling.map_or(&[][..], |s| s.renames) {
+                if let Some(value) = object.remove(*renamed) {
+                    object.insert((*v4).to_string(), value);
+                }
+            }
         }
         let wrapped = Value::Object(Map::from_iter([(key.to_string(), options)]));
         let input = self.in_common_shape(input, common.operation, Some(wrapped));
