@@ -333,6 +333,22 @@ async fn v8_restoring(polls: &'static [&'static str]) -> CaptureServer {
     .await
 }
 
+/// A restore started on `server` as v8, its handle not waited for yet.
+async fn started(server: &CaptureServer) -> vbo365::RestoreHandle {
+    let client = client(server, ApiVersion::V8);
+    client.login("admin", "paSSw0rd").await.unwrap();
+    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
+    client
+        .start_restore(
+            SESSION.parse().unwrap(),
+            MAILBOX.parse().unwrap(),
+            ITEM,
+            &action,
+        )
+        .await
+        .unwrap()
+}
+
 const RUNNING: &str = r#"{"totalItemsCount":1,"restoredItemsCount":0,"failedItemsCount":0,"skippedItemsCount":0,"items":[]}"#;
 const DONE: &str = r#"{"totalItemsCount":1,"restoredItemsCount":1,"failedItemsCount":0,"skippedItemsCount":0,"warnings":["slow"],"errors":[],"items":[]}"#;
 const NOTHING: &str = r#"{"totalItemsCount":0,"restoredItemsCount":0,"failedItemsCount":0,"skippedItemsCount":0,"items":[]}"#;
@@ -349,18 +365,7 @@ fn quick(timeout_ms: u64, empty_after_ms: u64) -> vbo365::WaitPolicy {
 #[tokio::test]
 async fn a_v8_restore_is_a_handle_whose_wait_polls_until_every_item_is_counted() {
     let server = v8_restoring(&[NOTHING, RUNNING, RUNNING, DONE]).await;
-    let client = client(&server, ApiVersion::V8);
-    client.login("admin", "paSSw0rd").await.unwrap();
-    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
-    let handle = client
-        .start_restore(
-            SESSION.parse().unwrap(),
-            MAILBOX.parse().unwrap(),
-            ITEM,
-            &action,
-        )
-        .await
-        .unwrap();
+    let handle = started(&server).await;
     assert_eq!(
         handle.session_id().unwrap().to_string(),
         "7f1d2c3b-4a5e-4f60-8a9b-0c1d2e3f4a5b"
@@ -390,18 +395,7 @@ async fn a_v8_restore_is_a_handle_whose_wait_polls_until_every_item_is_counted()
 #[tokio::test]
 async fn a_v8_restore_that_never_finishes_says_it_may_still_run() {
     let server = v8_restoring(&[RUNNING]).await;
-    let client = client(&server, ApiVersion::V8);
-    client.login("admin", "paSSw0rd").await.unwrap();
-    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
-    let handle = client
-        .start_restore(
-            SESSION.parse().unwrap(),
-            MAILBOX.parse().unwrap(),
-            ITEM,
-            &action,
-        )
-        .await
-        .unwrap();
+    let handle = started(&server).await;
     let error = handle.wait_with(quick(200, 100)).await.unwrap_err();
     assert!(error.may_have_reached_server(), "{error:?}");
     assert!(
@@ -413,18 +407,7 @@ async fn a_v8_restore_that_never_finishes_says_it_may_still_run() {
 #[tokio::test]
 async fn a_v8_restore_that_counts_nothing_for_long_enough_had_nothing_to_restore() {
     let server = v8_restoring(&[NOTHING]).await;
-    let client = client(&server, ApiVersion::V8);
-    client.login("admin", "paSSw0rd").await.unwrap();
-    let action = Action::restore_to_original(Credentials::device_code("C6A9DB737")).unwrap();
-    let handle = client
-        .start_restore(
-            SESSION.parse().unwrap(),
-            MAILBOX.parse().unwrap(),
-            ITEM,
-            &action,
-        )
-        .await
-        .unwrap();
+    let handle = started(&server).await;
     let restored = handle.wait_with(quick(5_000, 50)).await.unwrap();
     assert_eq!(restored.restored_items(), 0);
     assert_eq!(restored.failed_items(), 0);
