@@ -3,7 +3,9 @@
 //! sent once, and a lost answer to a restore or send says that it may have run.
 
 use serde_json::json;
-use vbo365::{Action, ActionKind, ActionOutcome, Credentials, Destination, Error, FileKind};
+use vbo365::{
+    Action, ActionKind, ActionOutcome, Credentials, Destination, Error, FileKind, RestoreExtras,
+};
 
 use super::args::*;
 use super::failure::{self, Doing, Failure};
@@ -123,7 +125,14 @@ pub fn build<S: Scope>(action: &ActionCommand<S>) -> Result<Action, Failure> {
         },
         ActionCommand::SaveMsg { .. } => Ok(Action::save_to_msg()),
         ActionCommand::Restore { credentials, .. } => {
-            Action::restore_to_original(read_credentials(credentials)?).map_err(invalid)
+            Action::restore_to_original(read_credentials(credentials)?)
+                .and_then(|action| {
+                    action.with_restore_extras(RestoreExtras {
+                        impersonation_account_name: credentials.impersonate.clone(),
+                        ..RestoreExtras::default()
+                    })
+                })
+                .map_err(invalid)
         }
         ActionCommand::RestoreTo { args, .. } => {
             // Check the address before asking for a password that would be wasted.
@@ -134,6 +143,13 @@ pub fn build<S: Scope>(action: &ActionCommand<S>) -> Result<Action, Failure> {
             .map_err(invalid)?;
             let credentials = read_credentials(&args.credentials)?;
             Action::restore_to(args.mailbox.clone(), credentials, args.options.clone())
+                .and_then(|action| {
+                    action.with_restore_extras(RestoreExtras {
+                        impersonation_account_name: args.credentials.impersonate.clone(),
+                        office_region: args.office_region,
+                        office_organization_name: args.office_org.clone(),
+                    })
+                })
                 .map_err(invalid)
         }
         ActionCommand::Send { .. } => Ok(Action::send_to_default_address()),

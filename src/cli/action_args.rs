@@ -137,7 +137,7 @@ pub enum WholeActionCommand<T: Whole> {
         #[command(flatten)]
         target: T,
         #[command(flatten)]
-        args: RestoreToArgs,
+        args: Box<RestoreToArgs>,
     },
 }
 
@@ -213,7 +213,7 @@ pub enum ActionCommand<S: Scope> {
         #[command(flatten)]
         scope: S,
         #[command(flatten)]
-        args: RestoreToArgs,
+        args: Box<RestoreToArgs>,
     },
     #[command(about = S::ABOUT.send)]
     Send {
@@ -307,6 +307,10 @@ pub struct CredentialArgs {
     /// The application's certificate, a PKCS#12 (PFX) file
     #[arg(long, value_name = "PFX", requires = "app_id")]
     pub app_cert: Option<PathBuf>,
+    /// Exchange account the application impersonates (API v6 and later, which need it with
+    /// --app-id)
+    #[arg(long, value_name = "ACCOUNT", requires = "app_id")]
+    pub impersonate: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -319,6 +323,14 @@ pub struct RestoreToArgs {
     pub options: RestoreOptions,
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    /// Microsoft 365 region of the target organization (API v6 and later)
+    #[arg(long, value_name = "REGION",
+          value_parser = super::parse::WireEnumParser::new(vbo365::OfficeRegion::ALL))]
+    pub office_region: Option<vbo365::OfficeRegion>,
+    /// Name of the target Exchange organization, such as eastsupport.onmicrosoft.com (API v6
+    /// and later)
+    #[arg(long, value_name = "NAME")]
+    pub office_org: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

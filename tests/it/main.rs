@@ -49,6 +49,8 @@ mod cli_help;
 mod cli_mailbox;
 #[cfg(all(feature = "cli", feature = "sim"))]
 mod cli_tokens_signals;
+#[cfg(all(feature = "cli", feature = "sim"))]
+mod cli_versions;
 
 #[cfg(feature = "sim")]
 mod sim_abuse;
