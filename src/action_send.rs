@@ -10,7 +10,8 @@
 use serde_json::Value;
 use tracing::Instrument as _;
 
-use crate::generated::operations::{ActionScope, ApiVersion, action_route};
+use crate::generated::operations::{ActionScope, ApiVersion, Operation, action_route};
+use crate::generated::types;
 use crate::outcome::Answer;
 use crate::restore_handle::{self, RestoreHandle};
 use crate::versioned::Call;
@@ -174,7 +175,7 @@ impl Client {
         }
         let span = tracing::info_span!("action", action = kind.wire_name(), %version);
         let result = self.send_call(version, call).instrument(span).await;
-        crate::client::raw_answer(result, kind, route.operation).await
+        raw_answer(result, kind, route.operation).await
     }
 }
 
@@ -185,4 +186,57 @@ fn options(wrapped: Value) -> Option<Value> {
         other => Some(other),
     }
     .filter(|options| !options.is_null())
+}
+
+impl Client {
+    /// The operation that performs `kind` on one item in the version the client speaks.
+    pub(crate) async fn item_operation(&self, kind: crate::ActionKind) -> Operation {
+        self.action_operation(ActionScope::Item, kind).await
+    }
+
+    /// The operation that performs `kind` on `scope` in the version the client speaks, for
+    /// errors to name (v4's `/Action` before the version is known).
+    pub(crate) async fn action_operation(
+        &self,
+        scope: ActionScope,
+        kind: crate::ActionKind,
+    ) -> Operation {
+        let version = self.api_version().await.unwrap_or(ApiVersion::V4);
+        action_route(version, scope, kind.wire_name())
+            .map_or(Operation::PerformMailboxItemAction, |route| route.operation)
+    }
+}
+
+/// The answer to an action sent through [`Client::send_call`] (any status comes back), read
+/// as `crate::client::answer` reads the generated client's.
+pub(crate) async fn raw_answer(
+    result: Result<reqwest::Response, Error>,
+    kind: crate::ActionKind,
+    operation: Operation,
+) -> Result<Answer, Error> {
+    let response = result.map_err(|error| may_have_run(error, kind))?;
+    if response.status() == reqwest::StatusCode::NO_CONTENT {
+        return Ok(Answer::NoContent);
+    }
+    if response.status().is_success() {
+        return Ok(Answer::Body(progenitor_client::ResponseValue::stream(
+            response,
+        )));
+    }
+    let error = progenitor_client::Error::<types::Error>::UnexpectedResponse(response);
+    Err(may_have_run(
+        Error::from_generated(error, operation).await,
+        kind,
+    ))
+}
+
+/// No answer came back: a restore or send may have run all the same.
+pub(crate) fn may_have_run(error: Error, kind: crate::ActionKind) -> Error {
+    if kind.changes_data() && error.may_have_reached_server() && !error.is_status() {
+        return error.with_context(format!(
+            "{} may have run on the server; check before sending it again",
+            kind.wire_name()
+        ));
+    }
+    error
 }

@@ -442,24 +442,6 @@ impl Client {
 }
 
 impl Client {
-    /// The operation that performs `kind` on one item in the version the client speaks.
-    async fn item_operation(&self, kind: crate::ActionKind) -> Operation {
-        self.action_operation(crate::generated::operations::ActionScope::Item, kind)
-            .await
-    }
-
-    /// The operation that performs `kind` on `scope` in the version the client speaks, for
-    /// errors to name (v4's `/Action` before the version is known).
-    pub(crate) async fn action_operation(
-        &self,
-        scope: crate::generated::operations::ActionScope,
-        kind: crate::ActionKind,
-    ) -> Operation {
-        let version = self.api_version().await.unwrap_or(ApiVersion::V4);
-        crate::generated::operations::action_route(version, scope, kind.wire_name())
-            .map_or(ACTION_OPERATION, |route| route.operation)
-    }
-
     /// The longest silence of a download once it has started.
     pub(crate) fn idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout
@@ -485,15 +467,11 @@ impl Client {
             .unwrap_or(DEFAULT_RESPONSE_TIMEOUT)
     }
 
-    /// `version`'s client state, for requests sent through the hooks.
-    pub(crate) fn api_for(&self, version: ApiVersion) -> crate::versioned::Api<'_> {
-        crate::versioned::Api {
-            client: &self.http,
-            base_url: self.base_url(),
-            inner: Inner {
-                shared: self.inner.shared.clone(),
-                version,
-            },
+    /// The state of `version`'s generated client: this client's, with that version.
+    pub(crate) fn inner_for(&self, version: ApiVersion) -> Inner {
+        Inner {
+            shared: self.inner.shared.clone(),
+            version,
         }
     }
 }
@@ -516,42 +494,9 @@ pub(crate) async fn answer(
         {
             Ok(Answer::NoContent)
         }
-        Err(error) => Err(may_have_run(
+        Err(error) => Err(crate::action_send::may_have_run(
             Error::from_generated(error, operation).await,
             kind,
         )),
     }
-}
-
-/// [`answer`] for a request sent through [`Client::send_call`]: any status comes back.
-pub(crate) async fn raw_answer(
-    result: Result<reqwest::Response, Error>,
-    kind: crate::ActionKind,
-    operation: Operation,
-) -> Result<Answer, Error> {
-    let response = result.map_err(|error| may_have_run(error, kind))?;
-    if response.status() == reqwest::StatusCode::NO_CONTENT {
-        return Ok(Answer::NoContent);
-    }
-    if response.status().is_success() {
-        return Ok(Answer::Body(progenitor_client::ResponseValue::stream(
-            response,
-        )));
-    }
-    let error = progenitor_client::Error::<types::Error>::UnexpectedResponse(response);
-    Err(may_have_run(
-        Error::from_generated(error, operation).await,
-        kind,
-    ))
-}
-
-/// No answer came back: a restore or send may have run all the same.
-fn may_have_run(error: Error, kind: crate::ActionKind) -> Error {
-    if kind.changes_data() && error.may_have_reached_server() && !error.is_status() {
-        return error.with_context(format!(
-            "{} may have run on the server; check before sending it again",
-            kind.wire_name()
-        ));
-    }
-    error
 }

@@ -292,7 +292,11 @@ impl Client {
         let info = OperationInfo {
             operation_id: operation.client_name(),
         };
-        let api = self.api_for(version);
+        let api = Api {
+            client: self.http(),
+            base_url: self.base_url(),
+            inner: self.inner_for(version),
+        };
         crate::hooks::pre(&api, &mut request, &info).await;
         crate::hooks::exec(&api, request, &info)
             .await
@@ -394,4 +398,30 @@ async fn success_body(
     crate::outcome::read_bounded(stream, None)
         .await
         .map_err(|e| e.with_operation(operation))
+}
+
+macro_rules! generated_client {
+    ($($method:ident => $module:ident, $version:ident;)*) => {
+        impl Client {
+            $(
+                #[doc = concat!("The client generated from `openapi/vbo-", stringify!($module),
+                    ".yaml`, for every operation of that version (the escape hatch, as ",
+                    "[`Client::api`] is v4's). Its requests share this client's connections, ",
+                    "token, refreshes and retries.")]
+                pub fn $method(&self) -> crate::generated::$module::Client {
+                    crate::generated::$module::Client::new_with_client(
+                        self.base_url(),
+                        self.http().clone(),
+                        self.inner_for(ApiVersion::$version),
+                    )
+                }
+            )*
+        }
+    };
+}
+
+generated_client! {
+    api_v6 => v6, V6;
+    api_v7 => v7, V7;
+    api_v8 => v8, V8;
 }

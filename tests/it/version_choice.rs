@@ -483,3 +483,27 @@ async fn a_property_a_later_version_renamed_goes_under_its_new_name() {
         "v6 spells v4's contentKeywords in the singular (x-vbo-v4-name)"
     );
 }
+
+#[tokio::test]
+async fn each_versions_generated_client_shares_the_login() {
+    let (server, client) = logged_in(ApiVersion::V8).await;
+    // The recording server answers 401 to everything but the token: the request is the point.
+    let _ = client.api_v8().list_restore_sessions().send().await;
+    let _ = client.api_v6().get_vex_email_settings().send().await;
+    let requests = server.requests();
+    let targets: Vec<&str> = requests.iter().map(|r| r.target.as_str()).collect();
+    assert!(
+        targets.iter().any(|t| t.starts_with("/v8/RestoreSessions")),
+        "{targets:?}"
+    );
+    assert!(targets.contains(&"/v6/VexEmailSettings"), "{targets:?}");
+    // A 401 is answered with one refresh and one retry, as for every request of the client.
+    for request in requests.iter().filter(|r| !r.target.ends_with("/token")) {
+        assert_eq!(
+            request.header("authorization"),
+            Some("Bearer access"),
+            "{}",
+            request.target
+        );
+    }
+}
