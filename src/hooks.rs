@@ -43,37 +43,35 @@ pub(crate) async fn pre(
     request: &mut reqwest::Request,
     info: &OperationInfo,
 ) {
-    {
-        let shared = &this.inner().shared;
-        let version = this.inner().version;
-        let operation = Operation::from_client_name(info.operation_id);
-        if operation.is_some_and(|op| op.downloads(version)) {
-            request
-                .headers_mut()
-                .insert(ACCEPT, HeaderValue::from_static(ACTION_ACCEPT));
-        } else if let Some(timeout) = shared.response_timeout {
-            // Small JSON answers only: the Action's file body must never have a total timeout.
-            *request.timeout_mut() = Some(timeout);
+    let shared = &this.inner().shared;
+    let version = this.inner().version;
+    let operation = Operation::from_client_name(info.operation_id);
+    if operation.is_some_and(|op| op.downloads(version)) {
+        request
+            .headers_mut()
+            .insert(ACCEPT, HeaderValue::from_static(ACTION_ACCEPT));
+    } else if let Some(timeout) = shared.response_timeout {
+        // Small JSON answers only: the Action's file body must never have a total timeout.
+        *request.timeout_mut() = Some(timeout);
+    }
+    if operation != Some(Operation::CreateToken) {
+        if let Some(generation) = shared.auth.needs_refresh()
+            && let Err(error) = shared
+                .auth
+                .refresh(
+                    this.client(),
+                    this.baseurl(),
+                    version,
+                    generation,
+                    shared.response_timeout,
+                )
+                .await
+        {
+            // The server decides: the old token may still be accepted.
+            tracing::warn!(%error, "could not refresh the access token before it expires");
         }
-        if operation != Some(Operation::CreateToken) {
-            if let Some(generation) = shared.auth.needs_refresh()
-                && let Err(error) = shared
-                    .auth
-                    .refresh(
-                        this.client(),
-                        this.baseurl(),
-                        version,
-                        generation,
-                        shared.response_timeout,
-                    )
-                    .await
-            {
-                // The server decides: the old token may still be accepted.
-                tracing::warn!(%error, "could not refresh the access token before it expires");
-            }
-            if let Some((bearer, _)) = shared.auth.bearer() {
-                request.headers_mut().insert(AUTHORIZATION, bearer);
-            }
+        if let Some((bearer, _)) = shared.auth.bearer() {
+            request.headers_mut().insert(AUTHORIZATION, bearer);
         }
     }
 }
@@ -85,72 +83,70 @@ pub(crate) async fn exec(
     request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
-    {
-        let shared = &this.inner().shared;
-        let operation = info.operation_id;
-        let is_token = Operation::from_client_name(operation) == Some(Operation::CreateToken);
-        let idempotent = request.method() == Method::GET;
-        let mut refreshed = false;
-        let mut attempt = 0u32;
-        let mut request = request;
-        loop {
-            // Keep a copy for a retry; every body this API sends is small and in memory.
-            let spare = request.try_clone();
-            let generation = shared.auth.bearer().map(|(_, g)| g);
-            tracing::debug!(operation, method = %request.method(), attempt, "sending");
-            let result = this.client().execute(request).await;
-            let Some(next) = spare else { return result };
-            match &result {
-                Ok(response)
-                    if response.status() == StatusCode::UNAUTHORIZED
-                        && !is_token
-                        && !refreshed
-                        && shared.auth.can_refresh() =>
+    let shared = &this.inner().shared;
+    let operation = info.operation_id;
+    let is_token = Operation::from_client_name(operation) == Some(Operation::CreateToken);
+    let idempotent = request.method() == Method::GET;
+    let mut refreshed = false;
+    let mut attempt = 0u32;
+    let mut request = request;
+    loop {
+        // Keep a copy for a retry; every body this API sends is small and in memory.
+        let spare = request.try_clone();
+        let generation = shared.auth.bearer().map(|(_, g)| g);
+        tracing::debug!(operation, method = %request.method(), attempt, "sending");
+        let result = this.client().execute(request).await;
+        let Some(next) = spare else { return result };
+        match &result {
+            Ok(response)
+                if response.status() == StatusCode::UNAUTHORIZED
+                    && !is_token
+                    && !refreshed
+                    && shared.auth.can_refresh() =>
+            {
+                // Rejected before it ran: safe to repeat once with a fresh token.
+                refreshed = true;
+                tracing::info!(
+                    operation,
+                    "401: refreshing the access token and retrying once"
+                );
+                if let Err(error) = shared
+                    .auth
+                    .refresh(
+                        this.client(),
+                        this.baseurl(),
+                        this.inner().version,
+                        generation.unwrap_or_default(),
+                        shared.response_timeout,
+                    )
+                    .await
                 {
-                    // Rejected before it ran: safe to repeat once with a fresh token.
-                    refreshed = true;
-                    tracing::info!(
-                        operation,
-                        "401: refreshing the access token and retrying once"
-                    );
-                    if let Err(error) = shared
-                        .auth
-                        .refresh(
-                            this.client(),
-                            this.baseurl(),
-                            this.inner().version,
-                            generation.unwrap_or_default(),
-                            shared.response_timeout,
-                        )
-                        .await
-                    {
-                        tracing::warn!(%error, "could not refresh the access token");
-                        return result;
-                    }
-                    request = with_bearer(next, &shared.auth);
-                }
-                Ok(response)
-                    if idempotent && shared.retry.retries_status(response.status(), attempt) =>
-                {
-                    let delay = shared.retry.delay(attempt, retry_after(response));
-                    tracing::info!(operation, status = %response.status(), attempt, ?delay, "retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                    request = next;
-                }
-                Err(error) if shared.retry.retries_error(error, idempotent, attempt) => {
-                    let delay = shared.retry.delay(attempt, None);
-                    tracing::info!(operation, error = %error.without_url_ref(), attempt, ?delay, "retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                    request = next;
-                }
-                _ => {
-                    if let Ok(response) = &result {
-                        tracing::debug!(operation, status = %response.status(), "answered");
-                    }
+                    tracing::warn!(%error, "could not refresh the access token");
                     return result;
                 }
+                request = with_bearer(next, &shared.auth);
+            }
+            Ok(response)
+                if idempotent && shared.retry.retries_status(response.status(), attempt) =>
+            {
+                let delay = shared.retry.delay(attempt, retry_after(response));
+                tracing::info!(operation, status = %response.status(), attempt, ?delay, "retrying");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                request = next;
+            }
+            Err(error) if shared.retry.retries_error(error, idempotent, attempt) => {
+                let delay = shared.retry.delay(attempt, None);
+                tracing::info!(operation, error = %error.without_url_ref(), attempt, ?delay, "retrying");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                request = next;
+            }
+            _ => {
+                if let Ok(response) = &result {
+                    tracing::debug!(operation, status = %response.status(), "answered");
+                }
+                return result;
             }
         }
     }
